@@ -1,0 +1,179 @@
+"""Domain values: elections, tallies (one round of one election), events. Pure and frozen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+DEFAULT_ROUND = "initial"
+RESERVED_ID = "all"
+
+
+class Status(StrEnum):
+    """Where a round of an election stands, in the order a count usually moves."""
+
+    SCHEDULED = "scheduled"
+    VOTING = "voting"
+    COUNTING = "counting"
+    PAUSED = "paused"
+    FINAL = "final"
+    CERTIFIED = "certified"
+    OBJECTIONS = "objections"
+    RERUN_ORDERED = "rerun_ordered"
+    WITHDRAWN = "withdrawn"
+    DISMISSED = "dismissed"
+
+    @property
+    def is_final_or_later(self) -> bool:
+        """True once the count is over: nothing remains to be counted."""
+        return self in _FINAL_OR_LATER
+
+    @property
+    def has_started_counting(self) -> bool:
+        """True for `counting` or any later status."""
+        return self not in (Status.SCHEDULED, Status.VOTING)
+
+
+_FINAL_OR_LATER = frozenset(
+    {
+        Status.FINAL,
+        Status.CERTIFIED,
+        Status.OBJECTIONS,
+        Status.RERUN_ORDERED,
+        Status.WITHDRAWN,
+        Status.DISMISSED,
+    }
+)
+
+
+class SourceKind(StrEnum):
+    """How far a source is to be trusted; official beats native beats /report."""
+
+    OFFICIAL = "official"  # nlrb-csv, nlrb-case, nlrb-results
+    NATIVE = "native"  # hand-fed feed v1
+    REPORT = "report"  # the /report command
+
+    @property
+    def is_unofficial(self) -> bool:
+        return self is not SourceKind.OFFICIAL
+
+
+class Event(StrEnum):
+    """What a diff of two published tallies can find (DESIGN §5)."""
+
+    ROUND_OPENED = "round_opened"
+    COUNT_STARTED = "count_started"
+    COUNT_UPDATED = "count_updated"
+    LEAD_CHANGED = "lead_changed"
+    OUTCOME_DECIDED = "outcome_decided"
+    CHALLENGES_DETERMINATIVE = "challenges_determinative"
+    COUNT_FINAL = "count_final"
+    STATUS_CHANGED = "status_changed"
+    CORRECTION = "correction"
+
+
+# Title precedence, highest first (DESIGN §5).
+EVENT_PRECEDENCE: tuple[Event, ...] = (
+    Event.CORRECTION,
+    Event.COUNT_FINAL,
+    Event.OUTCOME_DECIDED,
+    Event.CHALLENGES_DETERMINATIVE,
+    Event.LEAD_CHANGED,
+    Event.ROUND_OPENED,
+    Event.COUNT_STARTED,
+    Event.STATUS_CHANGED,
+    Event.COUNT_UPDATED,
+)
+
+
+class Level(StrEnum):
+    """Subscription levels: how much of the stream a subscriber wants."""
+
+    ALL = "all"
+    MAJOR = "major"
+    FINAL = "final"
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One option on the ballot and its valid votes so far; `against` marks "no union"."""
+
+    name: str
+    votes: int
+    against: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Election:
+    """What we know of an election apart from its counts."""
+
+    id: str
+    name: str | None = None
+    aliases: tuple[str, ...] = ()
+    case_number: str | None = None
+    unit: str = "A"
+    employer: str | None = None
+    location: str | None = None
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """The state of one round of one election, as one source sees it.
+
+    Counts that a source leaves blank are `None` (unknown), never 0.
+    """
+
+    election_id: str
+    round: str = DEFAULT_ROUND
+    choices: tuple[Choice, ...] = ()
+    challenged: int | None = 0
+    void: int | None = 0
+    status: Status = Status.COUNTING
+    ballots_cast: int | None = None
+    eligible_voters: int | None = None
+    determinative_flag: bool | None = None  # the source's own finding, wins when present
+    updated_at: datetime | None = None
+    source: str = ""  # source id: a feed id, or "report"
+    source_kind: SourceKind = SourceKind.NATIVE
+    source_label: str | None = None  # shown in posts, e.g. "ALU count watchers, unofficial"
+    note: str | None = None
+    url: str | None = None
+
+    @staticmethod
+    def empty(election_id: str, round_: str = DEFAULT_ROUND) -> Tally:
+        """The tally a round is diffed against when it is first seen."""
+        return Tally(election_id=election_id, round=round_, status=Status.SCHEDULED)
+
+    def same_counts(self, other: Tally) -> bool:
+        """True when the two carry the same numbers and status (metadata aside)."""
+        return (
+            sorted(self.choices, key=_choice_key) == sorted(other.choices, key=_choice_key)
+            and self.challenged == other.challenged
+            and self.void == other.void
+            and self.status == other.status
+            and self.ballots_cast == other.ballots_cast
+            and self.eligible_voters == other.eligible_voters
+            and self.determinative_flag == other.determinative_flag
+        )
+
+
+def _choice_key(choice: Choice) -> tuple[str, bool, int]:
+    return (choice.name, choice.against, choice.votes)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """The events one poll found for one (election, round): at most one post."""
+
+    election_id: str
+    round: str
+    events: tuple[Event, ...]
+    previous: Tally
+    current: Tally
+
+    @property
+    def title_event(self) -> Event:
+        """The event that names the post (DESIGN §5 precedence)."""
+        return min(self.events, key=EVENT_PRECEDENCE.index)

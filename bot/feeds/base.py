@@ -1,0 +1,117 @@
+"""Types shared by the fetcher, the parsers and their callers: what a feed is, what a fetch
+and a parse return. No I/O here."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from bot.core.models import Election, SourceKind, Tally
+
+
+class FeedFormat(StrEnum):
+    NATIVE = "native"
+    NLRB_CSV = "nlrb-csv"
+    NLRB_CASE = "nlrb-case"
+    NLRB_RESULTS = "nlrb-results"
+
+    @property
+    def source_kind(self) -> SourceKind:
+        return SourceKind.NATIVE if self is FeedFormat.NATIVE else SourceKind.OFFICIAL
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSource:
+    """One feed to fetch, as the poller and `check-feed` know it."""
+
+    id: str
+    url: str
+    format: FeedFormat
+    timeout_s: float = 10.0
+    max_bytes: int = 5_000_000
+    connect_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What lets the next fetch of a feed be cheap: HTTP validators and the body's hash."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Unchanged:
+    """The feed has not changed since `previous` (a 304, or the same content hash)."""
+
+    validators: Validators
+    reason: str  # "not-modified" | "same-hash"
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A new body to parse."""
+
+    body: bytes
+    validators: Validators
+    content_type: str | None = None
+    final_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchFailure:
+    """A fetch that failed; `reason` is for people ("HTTP 500 from example.org")."""
+
+    reason: str
+    status: int | None = None
+    retry_after_s: float | None = None
+
+
+FetchResult = Unchanged | Document | FetchFailure
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a document that was otherwise good (DESIGN §6 problem object)."""
+
+    election: str | None
+    field: str | None
+    error: str
+
+    def as_json(self) -> dict[str, str | None]:
+        return {"election": self.election, "field": self.field, "error": self.error}
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTally:
+    """A tally and what the document said about its election."""
+
+    tally: Tally
+    election: Election
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    tallies: tuple[ParsedTally, ...] = ()
+    problems: tuple[Problem, ...] = ()
+
+
+class ParseError(Exception):
+    """The whole document failed (not JSON, firewall page, no tallies where some must be).
+
+    The message is user-safe and names what was wrong.
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    """What a parser needs beyond the bytes.
+
+    `identities` maps (case number upper-case, unit upper-case) to the configured election,
+    so NLRB rows get the operator's slug and aliases (DESIGN §4 identity).
+    """
+
+    source_id: str
+    identities: Mapping[tuple[str, str], Election] = field(default_factory=dict)
