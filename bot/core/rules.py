@@ -107,7 +107,8 @@ def outcome_of(votes: tuple[int, ...], choices: tuple[Choice, ...]) -> Outcome:
         if len(order) == 2:
             # Two unions tied on a run-off ballot: the NLRB decides.
             return Outcome(OutcomeKind.UNRESOLVED)
-        pair = (choices[order[0]].name, choices[order[1]].name)
+        first, second = sorted(order[:2])  # ballot order: the pair is a set, not a ranking
+        pair = (choices[first].name, choices[second].name)
         return Outcome(OutcomeKind.RUNOFF, runoff=pair)
     return Outcome(OutcomeKind.UNRESOLVED)
 
