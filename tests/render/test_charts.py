@@ -1,0 +1,88 @@
+"""The /history chart: PNG bytes of the right size, matplotlib only when drawing."""
+
+from __future__ import annotations
+
+import struct
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from bot.core.models import Election, Status, Tally
+from bot.render.charts import chart_size, render_history_png, render_history_png_async
+
+from .builders import BESSEMER, JFK8, NOW, REPO_ROOT, bessemer_2021, jfk8_history, rwdsu
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from the IHDR chunk, which a PNG must open with."""
+    assert data[:8] == PNG_MAGIC
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def bessemer_history() -> dict[str, list[tuple[datetime, Tally]]]:
+    start = NOW - timedelta(days=370)
+    initial = [
+        (start, rwdsu(200, 500, challenged=100, status=Status.COUNTING)),
+        (start + timedelta(hours=20), replace(bessemer_2021(), status=Status.FINAL)),
+    ]
+    rerun = [
+        (NOW - timedelta(hours=30), rwdsu(300, 350, "rerun", challenged=150)),
+        (NOW - timedelta(hours=10), rwdsu(875, 993, "rerun", challenged=416, status=Status.FINAL)),
+    ]
+    return {"initial": initial, "rerun": rerun}
+
+
+def test_jfk8_chart_is_a_png_of_the_stated_size() -> None:
+    data = render_history_png(JFK8, {"initial": jfk8_history()})
+    assert png_size(data) == chart_size(1) == (1000, 600)
+    assert len(data) > 20_000  # lines, labels and a legend, not a blank canvas
+
+
+def test_two_rounds_get_two_subplots() -> None:
+    data = render_history_png(BESSEMER, bessemer_history())
+    assert png_size(data) == chart_size(2) == (1000, 600)
+    one_round = render_history_png(BESSEMER, {"rerun": bessemer_history()["rerun"]})
+    assert data != one_round
+
+
+def test_more_rounds_make_a_taller_chart() -> None:
+    history = bessemer_history()
+    history["rerun-2"] = history["rerun"]
+    assert png_size(render_history_png(BESSEMER, history)) == (1000, 900)
+
+
+def test_the_same_history_draws_the_same_bytes() -> None:
+    assert render_history_png(JFK8, {"initial": jfk8_history()}) == render_history_png(
+        JFK8, {"initial": jfk8_history()}
+    )
+
+
+def test_awkward_input_still_draws() -> None:
+    odd = Election("odd", name="$5 an hour $\\alpha @everyone")
+    one_point = {"initial": jfk8_history()[:1], "rerun": []}
+    assert png_size(render_history_png(odd, one_point)) == (1000, 600)
+    assert png_size(render_history_png(odd, {})) == (1000, 600)
+
+
+async def test_async_rendering_runs_off_the_loop() -> None:
+    data = await render_history_png_async(JFK8, {"initial": jfk8_history()})
+    assert png_size(data) == (1000, 600)
+
+
+def test_importing_render_does_not_import_matplotlib() -> None:
+    code = (
+        "import sys\n"
+        "import bot.render.charts, bot.render.messages, bot.render.listing, bot.render.text\n"
+        "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
