@@ -183,3 +183,8 @@ def test_check_config_cli_exit_codes(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "config.yaml:2: discord.api_bse: unknown key 'api_bse'" in result.stderr
     assert result.stdout == ""
+
+
+def test_file_feeds_of_nlrb_formats_have_no_host_to_spare(tmp_path: Path) -> None:
+    text = "feeds:\n  - id: n\n    url: file:///tmp/x.csv\n    format: nlrb-csv\n    interval: 1s\n"
+    assert load_settings(write(tmp_path, text), {}).feeds[0].interval == 1

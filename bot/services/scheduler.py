@@ -3,6 +3,7 @@ and stopped on close (DESIGN §2, STYLE: jobs that cannot die silently)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable
@@ -26,6 +27,7 @@ class PollScheduler:
     def __init__(self) -> None:
         self._scheduler: AsyncIOScheduler | None = None
         self._jobs: list[tuple[str, float, JobFunc]] = []
+        self._running: set[asyncio.Task[object]] = set()
 
     def add_feed(self, feed_id: str, interval_s: float, poll: JobFunc) -> None:
         self._jobs.append((feed_id, interval_s, poll))
@@ -42,7 +44,7 @@ class PollScheduler:
                 else {}
             )
             scheduler.add_job(
-                _guarded(feed_id, poll),
+                self._guarded(feed_id, poll),
                 # jitter adds 0..10% of the interval (DESIGN §11: latency ≤ 1.5 s at 1 s).
                 IntervalTrigger(seconds=interval_s, jitter=interval_s * 0.1, timezone=UTC),
                 id=job_id(feed_id),
@@ -68,19 +70,38 @@ class PollScheduler:
         return job.next_run_time if job is not None else None
 
     def shutdown(self) -> None:
-        """Stop scheduling; a poll already running finishes on its own task."""
+        """Stop scheduling; polls already running go on (see `stop` to wait for them)."""
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self._scheduler = None
 
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """Stop scheduling and let running polls finish their transaction (cancelled after
+        `grace_s`), so the database is never closed under a poll."""
+        self.shutdown()
+        if self._running:
+            _done, late = await asyncio.wait(set(self._running), timeout=grace_s)
+            for task in late:
+                task.cancel()
+            if late:
+                log.warning(
+                    "%d poll(s) still running after %.0fs were cancelled", len(late), grace_s
+                )
 
-def _guarded(feed_id: str, poll: JobFunc) -> JobFunc:
-    """A poll that logs its own crash: one feed's bug never stops another feed's job."""
+    def _guarded(self, feed_id: str, poll: JobFunc) -> JobFunc:
+        """A poll that logs its own crash (one feed's bug never stops another feed's job)
+        and is tracked while it runs."""
 
-    async def run() -> None:
-        try:
-            await poll()
-        except Exception:
-            log.exception("feed %s: poll crashed", feed_id)
+        async def run() -> None:
+            task = asyncio.current_task()
+            if task is not None:
+                self._running.add(task)
+            try:
+                await poll()
+            except Exception:
+                log.exception("feed %s: poll crashed", feed_id)
+            finally:
+                if task is not None:
+                    self._running.discard(task)
 
-    return run
+        return run
