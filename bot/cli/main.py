@@ -8,7 +8,8 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.cli import check_config
+from bot.cli import check_config, demo
+from bot.cli import run as run_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -25,7 +26,32 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("check-config", help="validate the config and print it")
     add_config_argument(sub)
     sub.set_defaults(handler=check_config.run)
+
+    sub = commands.add_parser("run", help="follow the feeds and post (or print, with --dry-run)")
+    add_config_argument(sub)
+    run_command.add_run_arguments(sub)
+    sub.set_defaults(handler=run_command.run)
+
+    sub = commands.add_parser("demo", help="replay JFK8 and Bessemer, printing every post")
+    demo.add_arguments(sub)
+    sub.set_defaults(handler=demo.run)
+
+    sub = commands.add_parser("migrate", help="bring the database to the latest schema")
+    add_config_argument(sub)
+    sub.add_argument("--database", help="database URL (default: the config's)")
+    sub.set_defaults(handler=run_command.migrate)
+
+    sub = commands.add_parser("sync", help="register the slash commands with Discord")
+    add_config_argument(sub)
+    sub.add_argument("--guild", type=int, help="one guild id (instant); default: global")
+    sub.set_defaults(handler=_sync)
     return parser
+
+
+def _sync(args: argparse.Namespace) -> int:
+    from bot.cli.discord_run import sync
+
+    return sync(args)
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:

@@ -1,0 +1,21 @@
+"""`demo`: replay JFK8 and Bessemer through the real pipeline, no token, no network."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from bot.demo.replay import main
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--output-dir",
+        type=Path,
+        default=Path("demo-output"),
+        help="where the chart PNGs go (default: demo-output/)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    return main(args.output_dir)

@@ -1,0 +1,106 @@
+"""The Discord bot: composition of settings, store and services passed in; `setup_hook`
+starts the pipeline and the commands, `close` stops them (DESIGN §2, §7, §8)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.config import Settings
+from bot.services.delivery import Sender
+from bot.services.pacing import TokenBucket
+from bot.services.runtime import Runtime
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+async def point_discord_py_at(api_base: str, token: str, session: aiohttp.ClientSession) -> str:
+    """Send REST to `api_base` and take the gateway URL from `{api_base}/gateway/bot`
+    (a rate-limit proxy, or a test double). Both patch points, always (DESIGN §10)."""
+    base = api_base.rstrip("/")
+    discord.http.Route.BASE = base
+    headers = {"Authorization": f"Bot {token}", "User-Agent": "tallybot"}
+    async with session.get(f"{base}/gateway/bot", headers=headers) as response:
+        if response.status == 401:
+            raise discord.LoginFailure("Improper token has been passed.")
+        response.raise_for_status()
+        data = await response.json(content_type=None)
+    gateway = str(data["url"])
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway)
+    return gateway
+
+
+class TallyBot(commands.Bot):
+    """Slash commands only: no message content intent, no prefix commands."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        session: aiohttp.ClientSession,
+        run_services: bool = True,
+        wrap_sender: Any = None,
+        **options: Any,
+    ) -> None:
+        from bot.tree import TallyTree
+
+        intents = discord.Intents.none()
+        intents.guilds = True  # channels, roles and our own member, for permission checks
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            help_command=None,
+            tree_cls=TallyTree,
+            owner_ids=set(settings.discord.owner_ids) or None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **options,
+        )
+        self.settings = settings
+        self.store = store
+        self.session = session
+        self.pacer = TokenBucket()
+        self.runtime: Runtime | None = None
+        self._run_services = run_services
+        self._wrap_sender = wrap_sender
+
+    async def setup_hook(self) -> None:
+        from bot.cogs import add_cogs
+        from bot.senders import DiscordSender
+
+        await add_cogs(self)
+        if self._run_services:
+            sender: Sender = DiscordSender(self, self.pacer)
+            if self._wrap_sender is not None:
+                sender = self._wrap_sender(sender)
+            self.runtime = Runtime(self.store, self.session, self.settings, sender)
+            await self.runtime.start()
+            for guild_id in self.settings.discord.dev_guild_ids:
+                await self.sync_commands(guild_id)
+
+    async def sync_commands(self, guild_id: int | None = None) -> list[str]:
+        """Register the slash commands with one guild (instant) or globally."""
+        if guild_id is None:
+            synced = await self.tree.sync()
+        else:
+            guild = discord.Object(guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        names = sorted(command.name for command in synced)
+        log.info("synced %d command(s) to %s", len(names), guild_id or "every guild")
+        return names
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.stop()
+            self.runtime = None
+        await super().close()

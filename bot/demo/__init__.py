@@ -1,0 +1,1 @@
+"""`python -m bot demo`: real counts replayed through the real pipeline, no token needed."""

@@ -1,0 +1,244 @@
+"""Fetch one feed: HTTP(S) with timeouts, a byte cap, conditional GET, a content hash and capped
+redirects, or a `file://` URL; the answer is Unchanged, a Document, or a FetchFailure."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from importlib import metadata
+from pathlib import Path
+
+import aiohttp
+from yarl import URL
+
+from bot.feeds.backoff import next_delay
+from bot.feeds.base import Document, FeedSource, FetchFailure, FetchResult, Unchanged, Validators
+
+log = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 5
+CHUNK = 64 * 1024
+MAX_RETRY_AFTER_S = 24 * 3600.0
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+__all__ = ["MAX_REDIRECTS", "Fetcher", "next_delay", "user_agent"]
+
+
+def user_agent(contact: str | None) -> str:
+    """The User-Agent of every feed request: the bot, and the operator's contact when set."""
+    try:
+        version = metadata.version("tallybot")
+    except metadata.PackageNotFoundError:
+        version = "0.1"
+    contact = " ".join((contact or "").split())
+    return f"tallybot/{version} (+{contact})" if contact else f"tallybot/{version}"
+
+
+def where(url: URL) -> str:
+    """host[:port]/path for messages: never the query or credentials (they may be secrets)."""
+    if url.scheme == "file":
+        return url.path
+    port = f":{url.port}" if url.explicit_port else ""
+    return f"{url.host}{port}{url.path}"
+
+
+class _Stop(Exception):
+    """Ends a fetch early with a failure a person can read."""
+
+    def __init__(self, failure: FetchFailure) -> None:
+        super().__init__(failure.reason)
+        self.failure = failure
+
+
+class Fetcher:
+    """Fetches feeds through one shared aiohttp session (the caller owns and closes it)."""
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        user_agent: str,
+        *,
+        max_redirects: int = MAX_REDIRECTS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._session = session
+        self._user_agent = user_agent
+        self._max_redirects = max_redirects
+        self._clock = clock  # wall clock, for Retry-After dates
+
+    async def fetch(self, source: FeedSource, previous: Validators | None) -> FetchResult:
+        """Fetch `source`; `previous` holds the validators of its last good document."""
+        try:
+            url = URL(source.url)
+        except (ValueError, TypeError):
+            return FetchFailure(f"feed {source.id}: its URL cannot be read")
+        try:
+            if url.scheme == "file":
+                body = await self._read_file(url, source.max_bytes)
+                return _result(body, None, None, None, None, previous)
+            if url.scheme not in ("http", "https") or not url.host:
+                return FetchFailure(f"feed {source.id}: unsupported URL {url.scheme}://…")
+            async with asyncio.timeout(source.timeout_s):
+                return await self._fetch_http(url, source, previous)
+        except _Stop as stop:
+            return stop.failure
+        except TimeoutError:
+            return FetchFailure(f"timed out after {source.timeout_s:g}s fetching {where(url)}")
+        except aiohttp.ClientConnectorError as exc:
+            reason = exc.os_error.strerror or type(exc.os_error).__name__
+            return FetchFailure(f"cannot connect to {url.host}: {reason}")
+        except aiohttp.ClientPayloadError:
+            return FetchFailure(f"broken response body from {where(url)} (bad encoding?)")
+        except aiohttp.ClientError as exc:
+            return FetchFailure(f"request to {where(url)} failed: {type(exc).__name__}")
+
+    async def _fetch_http(
+        self, url: URL, source: FeedSource, previous: Validators | None
+    ) -> FetchResult:
+        headers = self._headers(previous)
+        timeout = aiohttp.ClientTimeout(total=source.timeout_s, connect=source.connect_timeout_s)
+        visited = {url}
+        for _ in range(self._max_redirects + 1):
+            async with self._session.get(
+                url, headers=headers, allow_redirects=False, timeout=timeout
+            ) as response:
+                if response.status in _REDIRECTS:
+                    url = _redirect_target(url, response, visited)
+                    continue
+                return await self._answer(url, response, source, previous)
+        raise _Stop(
+            FetchFailure(f"more than {self._max_redirects} redirects, last to {where(url)}")
+        )
+
+    def _headers(self, previous: Validators | None) -> dict[str, str]:
+        headers = {"User-Agent": self._user_agent, "Accept-Encoding": "gzip, deflate"}
+        if previous is not None and previous.etag:
+            headers["If-None-Match"] = previous.etag
+        if previous is not None and previous.last_modified:
+            headers["If-Modified-Since"] = previous.last_modified
+        return headers
+
+    async def _answer(
+        self,
+        url: URL,
+        response: aiohttp.ClientResponse,
+        source: FeedSource,
+        previous: Validators | None,
+    ) -> FetchResult:
+        status = response.status
+        if status == 304:
+            if previous is None:
+                raise _Stop(FetchFailure(f"HTTP 304 from {where(url)} to a plain request", 304))
+            etag = response.headers.get("ETag") or previous.etag
+            return Unchanged(_replace_etag(previous, etag), "not-modified")
+        if not 200 <= status < 300:
+            reason = f"HTTP {status} {response.reason or ''}".rstrip()
+            raise _Stop(
+                FetchFailure(
+                    f"{reason} from {where(url)}",
+                    status=status,
+                    retry_after_s=self._retry_after(response.headers.get("Retry-After")),
+                )
+            )
+        body = await _read_capped(url, response, source.max_bytes)
+        return _result(
+            body,
+            response.headers.get("ETag"),
+            response.headers.get("Last-Modified"),
+            response.headers.get("Content-Type"),
+            str(url),
+            previous,
+        )
+
+    def _retry_after(self, value: str | None) -> float | None:
+        """Retry-After as seconds: a number of seconds, or an HTTP date."""
+        if not value:
+            return None
+        value = value.strip()
+        if value.isdigit():
+            return min(float(value), MAX_RETRY_AFTER_S)
+        try:
+            when = parsedate_to_datetime(value).timestamp()
+        except (TypeError, ValueError, IndexError):
+            return None
+        return min(max(0.0, when - self._clock()), MAX_RETRY_AFTER_S)
+
+    async def _read_file(self, url: URL, max_bytes: int) -> bytes:
+        if url.host not in (None, "", "localhost"):
+            raise _Stop(FetchFailure(f"file URL on another host ({url.host}) is not supported"))
+        return await asyncio.to_thread(_read_file_capped, Path(url.path), max_bytes)
+
+
+def _redirect_target(url: URL, response: aiohttp.ClientResponse, visited: set[URL]) -> URL:
+    location = response.headers.get("Location")
+    if not location:
+        raise _Stop(FetchFailure(f"HTTP {response.status} from {where(url)} without a Location"))
+    try:
+        target = url.join(URL(location))
+    except ValueError:
+        raise _Stop(FetchFailure(f"redirect from {where(url)} to an unreadable URL")) from None
+    if target.scheme not in ("http", "https"):
+        raise _Stop(FetchFailure(f"redirect from {where(url)} to a {target.scheme} URL refused"))
+    if target in visited:
+        raise _Stop(FetchFailure(f"redirect loop: {where(url)} sends back to {where(target)}"))
+    visited.add(target)
+    return target
+
+
+async def _read_capped(url: URL, response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    """The body, read in chunks; stops (and drops the connection) past `max_bytes`."""
+    length = response.content_length
+    if length is not None and length > max_bytes:
+        response.close()
+        raise _Stop(_too_large(url, max_bytes, f"it announces {length:,} bytes"))
+    chunks: list[bytes] = []
+    total = 0
+    async for chunk in response.content.iter_chunked(CHUNK):
+        total += len(chunk)
+        if total > max_bytes:
+            response.close()
+            raise _Stop(_too_large(url, max_bytes, f"stopped after {total:,} bytes"))
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _read_file_capped(path: Path, max_bytes: int) -> bytes:
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise _Stop(FetchFailure(f"file not found: {path}")) from None
+    except OSError as exc:
+        raise _Stop(FetchFailure(f"cannot read {path}: {exc.strerror or exc}")) from None
+    if len(data) > max_bytes:
+        raise _Stop(_too_large(URL(path.as_uri()), max_bytes, "the file is larger"))
+    return data
+
+
+def _too_large(url: URL, max_bytes: int, detail: str) -> FetchFailure:
+    return FetchFailure(f"body from {where(url)} is over max_bytes ({max_bytes:,}): {detail}")
+
+
+def _replace_etag(validators: Validators, etag: str | None) -> Validators:
+    return Validators(etag, validators.last_modified, validators.content_hash)
+
+
+def _result(
+    body: bytes,
+    etag: str | None,
+    last_modified: str | None,
+    content_type: str | None,
+    final_url: str | None,
+    previous: Validators | None,
+) -> FetchResult:
+    """A Document, or Unchanged when the body hashes as the last one did."""
+    digest = hashlib.sha256(body).hexdigest()
+    validators = Validators(etag, last_modified, digest)
+    if previous is not None and previous.content_hash == digest:
+        return Unchanged(validators, "same-hash")
+    log.debug("new document: %d bytes, sha256 %s", len(body), digest[:12])
+    return Document(body, validators, content_type, final_url)

@@ -1,0 +1,334 @@
+"""Turn NLRB records (CSV rows, case-page and listing blocks) into tallies: identity, rounds,
+statuses and choices by FORMATS.md §4, and the data traps of §5."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+from bot.core.models import Choice, Election, SourceKind, Status, Tally
+from bot.feeds.base import ParseContext, ParsedTally, ParseResult, Problem
+from bot.feeds.parsers.nlrb_fields import (
+    MAX_UNIONS,
+    RawRecord,
+    ValueProblem,
+    normalise,
+    parse_count,
+    parse_date,
+    parse_flag,
+)
+
+NO_UNION = "No union"
+SOURCE_LABEL = "NLRB"
+CASE_URL = "https://www.nlrb.gov/case/{case}"
+_CASE = re.compile(r"[0-9]{2}-[A-Z]{2}-[0-9]{6}")
+_UNIT = re.compile(r"[A-Z0-9]{1,3}")
+T = TypeVar("T")
+
+
+class SkipRecord(Exception):
+    """This record yields no tally; the problem says why."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.error)
+        self.problem = problem
+
+
+@dataclass(slots=True)
+class Row:
+    """One record read and checked: what a tally is built from."""
+
+    record: RawRecord
+    election: Election
+    base_round: str
+    tally_date: date | None
+    unions: list[tuple[str, int | None, str]]  # name, votes, the votes field
+    against: int | None
+    valid: int | None
+    challenged: int | None
+    void: int | None
+    eligible: int | None
+    determinative: bool | None
+    closed_as: Status | None  # certified / withdrawn / dismissed, from a closed case
+    round: str = ""
+
+    @property
+    def is_two_union_runoff(self) -> bool:
+        return self.base_round.removeprefix("revised-").startswith("runoff") and (
+            len(self.unions) == 2
+        )
+
+
+def build_tallies(records: Iterable[RawRecord], ctx: ParseContext) -> ParseResult:
+    """Records to tallies: read each, merge split rows, number repeated rounds, then build."""
+    problems: list[Problem] = []
+    rows: list[Row] = []
+    for record in records:
+        if not record.has_tally():
+            continue  # a case with no count yet (a short row): nothing to report
+        try:
+            rows.append(read_row(record, ctx, problems))
+        except SkipRecord as skip:
+            problems.append(skip.problem)
+    rows = merge_split_rows(rows, problems)
+    number_rounds(rows)
+    latest = _latest_dates(rows)
+    tallies: list[ParsedTally] = []
+    for row in rows:
+        choices = choose(row, problems)
+        if choices is not None:
+            is_latest = (row.tally_date or date.min) == latest[row.election.id]
+            tallies.append(_parsed(row, choices, is_latest, ctx))
+    return ParseResult(tuple(tallies), tuple(problems))
+
+
+def read_row(record: RawRecord, ctx: ParseContext, problems: list[Problem]) -> Row:
+    """Check one record; raises SkipRecord when it cannot be a tally."""
+    case = (record.text("case") or "").upper()
+    if not _CASE.fullmatch(case):
+        raise SkipRecord(_problem(record, None, "case", f"case number {case[:30]!r} is unusable"))
+    unit = (record.text("unit") or "A").upper()
+    if not _UNIT.fullmatch(unit):
+        raise SkipRecord(_problem(record, None, "unit", f"unit {unit[:10]!r} is unusable"))
+    election = identify(case, unit, record, ctx)
+    ballot = record.text("ballot_type") or ""
+    if normalise(ballot) in ("ud", "deauthorization") or case[3:5] == "UD":
+        raise SkipRecord(
+            _problem(record, election.id, "ballot_type", "a UD (deauthorization) vote: skipped")
+        )
+    base_round = _round(record, election.id)
+    return Row(
+        record=record,
+        election=election,
+        base_round=base_round,
+        tally_date=_read(record, election.id, "tally_date", parse_date, problems),
+        unions=_unions(record, election.id, problems),
+        against=_read(record, election.id, "against", parse_count, problems),
+        valid=_read(record, election.id, "valid", parse_count, problems),
+        challenged=_read(record, election.id, "challenged", parse_count, problems),
+        void=_read(record, election.id, "void", parse_count, problems),
+        eligible=_read(record, election.id, "eligible", parse_count, problems),
+        determinative=_read(record, election.id, "determinative", parse_flag, problems),
+        closed_as=_closed_as(record),
+    )
+
+
+def identify(case: str, unit: str, record: RawRecord, ctx: ParseContext) -> Election:
+    """The configured election for (case, unit), else the slug `29-rc-288020-a` (DESIGN §4)."""
+    name = record.text("case_name")
+    location = record.text("location") or ", ".join(
+        part for part in (record.text("city"), record.text("state")) if part
+    )
+    url = CASE_URL.format(case=case)
+    configured = ctx.identities.get((case, unit))
+    if configured is None:
+        return Election(
+            id=f"{case.lower()}-{unit.lower()}",
+            name=name,
+            case_number=case,
+            unit=unit,
+            employer=name,
+            location=location or None,
+            url=url,
+        )
+    return replace(
+        configured,
+        name=configured.name or name,
+        case_number=configured.case_number or case,
+        employer=configured.employer or name,
+        location=configured.location or location or None,
+        url=configured.url or url,
+    )
+
+
+def _round(record: RawRecord, election: str) -> str:
+    """Round from Tally Type x Ballot Type (FORMATS.md §4), before numbering repeats."""
+    kind = normalise(record.text("tally_type") or "")
+    ballot = normalise(record.text("ballot_type") or "")
+    base = next((name for name in ("initial", "rerun", "runoff") if kind.startswith(name)), None)
+    if base is None:
+        shown = record.text("tally_type") or "blank"
+        raise SkipRecord(_problem(record, election, "tally_type", f"unknown tally type {shown!r}"))
+    if "revised" in ballot:
+        base = "revised" if base == "initial" else f"revised-{base}"
+    if "selfdetermination" in ballot:
+        base += "-sd"
+    return base
+
+
+def _unions(
+    record: RawRecord, election: str, problems: list[Problem]
+) -> list[tuple[str, int | None, str]]:
+    unions: list[tuple[str, int | None, str]] = []
+    for n in range(1, MAX_UNIONS + 1):
+        field = f"union{n}_votes"
+        name = record.text(f"union{n}_name")
+        votes = _read(record, election, field, parse_count, problems)
+        if name is None and not votes:
+            continue  # an unused slot ("0" or blank with no name)
+        if name is None:
+            name = f"Labor Union {n}"
+            problems.append(
+                _problem(record, election, field, f"{votes} votes for an unnamed union")
+            )
+        unions.append((name, votes, field))
+    return unions
+
+
+def _closed_as(record: RawRecord) -> Status | None:
+    if normalise(record.text("status") or "") != "closed":
+        return None
+    reason = normalise(record.text("reason_closed") or "")
+    if reason.startswith("certific"):
+        return Status.CERTIFIED
+    if reason.startswith("withdraw"):
+        return Status.WITHDRAWN
+    if reason.startswith("dismiss"):
+        return Status.DISMISSED
+    return None
+
+
+def merge_split_rows(rows: list[Row], problems: list[Problem]) -> list[Row]:
+    """Trap 1: one ballot stored as several rows with the same (case, unit, round, date)."""
+    groups: dict[tuple[str, str, date | None], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.election.id, row.base_round, row.tally_date), []).append(row)
+    merged: list[Row] = []
+    for group in groups.values():
+        first = group[0]
+        if len(group) > 1 and _adds_up_merged(group):
+            first.unions = [union for row in group for union in row.unions]
+        elif len(group) > 1 and any(_counts(row) != _counts(first) for row in group[1:]):
+            others = ", ".join(row.record.where for row in group[1:])
+            problems.append(
+                _problem(
+                    first.record,
+                    first.election.id,
+                    None,
+                    f"{others}: another tally for round {first.base_round!r} on the same "
+                    "date that does not add up with this one: skipped",
+                )
+            )
+        merged.append(first)
+    return merged
+
+
+def _counts(row: Row) -> tuple[object, ...]:
+    return (tuple(row.unions), row.against, row.valid, row.challenged, row.void)
+
+
+def _adds_up_merged(group: list[Row]) -> bool:
+    valid, against = group[0].valid, group[0].against
+    if valid is None or against is None:
+        return False
+    if any(row.valid != valid or row.against != against for row in group):
+        return False
+    votes = [v for row in group for _, v, _ in row.unions]
+    return None not in votes and sum(v or 0 for v in votes) + against == valid
+
+
+def number_rounds(rows: list[Row]) -> None:
+    """A round repeated on a later date gets the next number: rerun, then rerun-2."""
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.election.id, row.base_round), []).append(row)
+    for group in groups.values():
+        group.sort(key=lambda row: row.tally_date or date.min)
+        for index, row in enumerate(group):
+            row.round = row.base_round if index == 0 else f"{row.base_round}-{index + 1}"
+
+
+def _latest_dates(rows: list[Row]) -> dict[str, date]:
+    """Per election, the date of its latest tally: a closed case's outcome belongs to it."""
+    latest: dict[str, date] = {}
+    for row in rows:
+        when = row.tally_date or date.min
+        latest[row.election.id] = max(when, latest.get(row.election.id, date.min))
+    return latest
+
+
+def choose(row: Row, problems: list[Problem]) -> tuple[Choice, ...] | None:
+    """The ballot's choices (traps 2 and 3): prefer the set whose votes add up to the source's
+    valid count; when none does, keep the votes as listed and report it."""
+    election = row.election.id
+    if not row.unions:
+        problems.append(_problem(row.record, election, "union1_name", "no union on the ballot"))
+        return None
+    for name, votes, field in row.unions:
+        if votes is None:
+            problems.append(_problem(row.record, election, field, f"no vote count for {name}"))
+            return None
+    unions = tuple(Choice(name, votes or 0) for name, votes, _ in row.unions)
+    candidates: list[tuple[Choice, ...]] = []
+    if row.is_two_union_runoff:
+        candidates.append(unions)  # a run-off between two unions has no "no union" choice
+    if row.against is not None:
+        candidates.append((*unions, Choice(NO_UNION, row.against, against=True)))
+    elif not row.is_two_union_runoff:
+        problems.append(_problem(row.record, election, "against", "no count of votes against"))
+        return None
+    if row.valid is None:
+        return candidates[0]
+    for choices in candidates:
+        if sum(c.votes for c in choices) == row.valid:
+            return choices
+    listed = sum(c.votes for c in candidates[0])
+    problems.append(
+        _problem(
+            row.record,
+            election,
+            "valid",
+            f"the votes add up to {listed:,}, not {row.valid:,}: kept the votes as listed",
+        )
+    )
+    return candidates[0]
+
+
+def _parsed(row: Row, choices: tuple[Choice, ...], latest: bool, ctx: ParseContext) -> ParsedTally:
+    status = row.closed_as if latest and row.closed_as is not None else Status.FINAL
+    cast = None
+    if row.void is not None and row.challenged is not None:
+        cast = sum(c.votes for c in choices) + row.void + row.challenged
+    when = None
+    if row.tally_date is not None:
+        when = datetime(row.tally_date.year, row.tally_date.month, row.tally_date.day, tzinfo=UTC)
+    tally = Tally(
+        election_id=row.election.id,
+        round=row.round,
+        choices=choices,
+        challenged=row.challenged,
+        void=row.void,
+        status=status,
+        ballots_cast=cast,
+        eligible_voters=row.eligible,
+        determinative_flag=row.determinative,
+        updated_at=when,
+        source=ctx.source_id,
+        source_kind=SourceKind.OFFICIAL,
+        source_label=SOURCE_LABEL,
+        url=row.election.url,
+    )
+    return ParsedTally(tally, row.election)
+
+
+def _read(
+    record: RawRecord,
+    election: str,
+    field: str,
+    read: Callable[[str | None], T | None],
+    problems: list[Problem],
+) -> T | None:
+    """A field's value; a value that cannot be read is reported and taken as unknown."""
+    try:
+        return read(record.values.get(field))
+    except ValueProblem as exc:
+        problems.append(_problem(record, election, field, f"{exc}: taken as unknown"))
+        return None
+
+
+def _problem(record: RawRecord, election: str | None, field: str | None, error: str) -> Problem:
+    label = record.label(field) if field is not None else None
+    return Problem(election, label, f"{record.where}: {error}")

@@ -1,0 +1,1 @@
+"""Numbered schema versions; each file is one Alembic revision."""

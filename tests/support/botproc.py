@@ -1,0 +1,86 @@
+"""Runs `python -m bot run --dry-run --output jsonl` as a subprocess and reads its posts."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import REPO_ROOT
+
+
+def write_config(folder: Path, feeds: list[dict[str, Any]], extra: str = "") -> Path:
+    lines = ["feeds:"]
+    for feed in feeds:
+        lines.append(f"  - id: {feed['id']}")
+        for key in ("url", "format", "interval", "timeout", "max_bytes"):
+            if key in feed:
+                lines.append(f"    {key}: {feed[key]}")
+    path = folder / "config.yaml"
+    path.write_text("\n".join(lines) + "\n" + extra, encoding="utf-8")
+    return path
+
+
+class BotProcess:
+    """One dry-run process; `posts()` yields its JSON lines as they come."""
+
+    def __init__(
+        self, config: Path, database: str, log_path: Path, env: dict[str, str] | None = None
+    ):
+        self.config = config
+        self.database = database
+        self.log_path = log_path
+        self.env = {**os.environ, **(env or {})}
+        self.proc: asyncio.subprocess.Process | None = None
+        self._log = None
+
+    async def start(self) -> None:
+        self._log = self.log_path.open("ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            "--dry-run",
+            "--output",
+            "jsonl",
+            "--config",
+            str(self.config),
+            "--database",
+            self.database,
+            cwd=REPO_ROOT,
+            env=self.env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=self._log,
+        )
+
+    async def next_post(self, timeout: float = 15.0) -> dict[str, Any]:
+        assert self.proc is not None and self.proc.stdout is not None
+        line = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
+        if not line:
+            raise AssertionError(f"the bot exited; its log:\n{self.log()}")
+        return json.loads(line)
+
+    async def no_post_within(self, seconds: float) -> None:
+        assert self.proc is not None and self.proc.stdout is not None
+        try:
+            line = await asyncio.wait_for(self.proc.stdout.readline(), seconds)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected post: {line[:300]!r}")
+
+    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
+        assert self.proc is not None
+        if self.proc.returncode is None:
+            self.proc.send_signal(sig)
+        code = await asyncio.wait_for(self.proc.wait(), timeout)
+        if self._log:
+            self._log.close()
+        return code
+
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")

@@ -1,0 +1,58 @@
+"""Every key, command and slash command the README names exists (and the reverse for keys)."""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel
+
+from bot.cli.main import build_parser
+from bot.config import Settings
+from tests.conftest import REPO_ROOT
+
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def settings_keys(model: type[BaseModel] = Settings, prefix: str = "") -> set[str]:
+    keys: set[str] = set()
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue
+        annotation = field.annotation
+        inner = getattr(annotation, "__args__", (annotation,))[0]
+        nested = annotation if isinstance(annotation, type) else inner
+        if isinstance(nested, type) and issubclass(nested, BaseModel):
+            is_list = getattr(annotation, "__origin__", None) is tuple
+            keys |= settings_keys(nested, f"{prefix}{name}{'[]' if is_list else ''}.")
+        else:
+            keys.add(f"{prefix}{name}")
+    return keys
+
+
+def readme_config_keys() -> set[str]:
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    return set(re.findall(r"^\| `([a-z_.\[\]]+)` \|", section, flags=re.MULTILINE))
+
+
+def test_readme_config_table_matches_the_settings_model() -> None:
+    assert readme_config_keys() == settings_keys()
+
+
+def test_readme_cli_commands_exist() -> None:
+    parser = build_parser()
+    subparsers = next(a for a in parser._actions if a.dest == "command")
+    known = set(subparsers.choices)  # type: ignore[arg-type]
+    named = set(re.findall(r"`python -m bot ([a-z-]+)", README))
+    assert named and named <= known
+    assert known <= named, f"commands missing from the README: {known - named}"
+    for command, sub in subparsers.choices.items():  # type: ignore[union-attr]
+        options = {o for a in sub._actions for o in a.option_strings if o.startswith("--")}
+        row = next(line for line in README.splitlines() if f"`python -m bot {command}" in line)
+        for option in set(re.findall(r"(--[a-z-]+)", row)):
+            assert option in options, f"{command} has no {option}"
+
+
+def test_makefile_targets_named_in_the_readme_exist() -> None:
+    makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
+    for target in set(re.findall(r"`make ([a-z]+)`", README)):
+        assert re.search(rf"^{target}:", makefile, flags=re.MULTILINE), target
