@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -120,10 +121,17 @@ async def check_feed(
     except ParseError as exc:
         print(f"check-feed: the {fmt.value} document failed: {exc}", file=err)
         return EXIT_FAILED
-    if output == "jsonl":
-        write_jsonl(result, out)
-    else:
-        write_text(result, url, out)
+    try:
+        if output == "jsonl":
+            write_jsonl(result, out)
+        else:
+            write_text(result, url, out)
+        out.flush()
+    except BrokenPipeError:
+        # The reader left early (`| head`): not a failure of the feed. Point stdout at
+        # devnull so the interpreter's final flush does not complain (Python docs, SIGPIPE).
+        if out is sys.stdout:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return EXIT_OK
 
 

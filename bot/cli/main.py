@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from bot.cli import check_config, demo
+from bot.cli import check_config, check_feed_command, demo
 from bot.cli import run as run_command
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -26,6 +26,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = commands.add_parser("check-config", help="validate the config and print it")
     add_config_argument(sub)
     sub.set_defaults(handler=check_config.run)
+
+    sub = commands.add_parser("check-feed", help="fetch and parse one feed, print what it says")
+    check_feed_command.add_arguments(sub)
+    sub.set_defaults(handler=check_feed_command.run)
 
     sub = commands.add_parser("run", help="follow the feeds and post (or print, with --dry-run)")
     add_config_argument(sub)

@@ -165,7 +165,9 @@ def _to_parsed(
     election_id = item["id"]
     stamp = item.get("updated_at")
     when = doc_time if stamp is None else _timestamp(stamp, election_id, problems) or doc_time
-    choices = tuple(Choice(c["name"], c["votes"], c.get("against", False)) for c in item["choices"])
+    choices = tuple(
+        [Choice(c["name"], c["votes"], c.get("against", False)) for c in item["choices"]]
+    )
     tally = Tally(
         election_id=election_id,
         round=item.get("round", DEFAULT_ROUND),

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from bot.feeds.base import ParseContext, ParseError, ParseResult
+from bot.feeds.base import ParseContext, ParseResult
 from bot.feeds.parsers.nlrb_fields import RawRecord
-from bot.feeds.parsers.nlrb_html import load_page, read_block, text_of
+from bot.feeds.parsers.nlrb_html import load_page, not_results, read_block, text_of
 from bot.feeds.parsers.nlrb_tallies import build_tallies
 
 MAIN = "div#block-mainpagecontent"
@@ -23,14 +23,14 @@ def parse_nlrb_case(body: bytes, ctx: ParseContext) -> ParseResult:
     tree = load_page(body)
     main = tree.css_first(MAIN)
     if main is None:
-        raise ParseError(f"not an nlrb.gov case page: no {MAIN}")
+        raise not_results(tree, f"not an nlrb.gov case page: no {MAIN}")
     blocks = _top_level(main.css(BLOCK))
     if not blocks:
-        raise ParseError("not an nlrb.gov case page: no case information block")
+        raise not_results(tree, "not an nlrb.gov case page: no case information block")
     case = RawRecord("case information")
     read_block(blocks[0], case)
     if case.text("case") is None:
-        raise ParseError("not an nlrb.gov case page: its first block has no Case Number")
+        raise not_results(tree, "not an nlrb.gov case page: its first block has no Case Number")
     case.put("Case Name", text_of(tree.css_first(TITLE)) or "")
     if _certified_in_docket(tree):
         case.put("Reason Closed", "Certification (docket)")

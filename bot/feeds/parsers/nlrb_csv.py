@@ -8,14 +8,13 @@ import io
 from collections.abc import Iterator
 
 from bot.feeds.base import ParseContext, ParseError, ParseResult
-from bot.feeds.parsers.nlrb_fields import RawRecord, canonical
+from bot.feeds.parsers.nlrb_fields import MAX_VALUE, RawRecord, canonical
 from bot.feeds.parsers.nlrb_tallies import build_tallies
 
 # Without these a file cannot be read as tallies at all.
 REQUIRED = {"case": "Case", "tally_type": "Tally Type"}
 COUNTS = ("against", "valid", "union1_votes")
 HEADER_SEARCH_ROWS = 5  # the FOIA spreadsheet can carry a title row above its header
-MAX_FIELD = 1_000_000
 
 
 def parse_nlrb_csv(body: bytes, ctx: ParseContext) -> ParseResult:
@@ -62,12 +61,11 @@ def _header(rows: Iterator[list[str]]) -> dict[int, tuple[str, str]]:
 
 
 def _records(rows: Iterator[list[str]], columns: dict[int, tuple[str, str]]) -> Iterator[RawRecord]:
+    labels = {name: label for name, label in columns.values()}  # shared: records only read it
+    wanted = [(index, name) for index, (name, _) in columns.items()]
     for number, cells in enumerate(rows, start=1):
-        if not any(cell.strip() for cell in cells):
+        if not any(cells) or not "".join(cells).strip():
             continue
-        record = RawRecord(f"row {number}")
-        for index, (name, label) in columns.items():
-            if index < len(cells):
-                record.values[name] = cells[index][:MAX_FIELD]
-                record.labels[name] = label
-        yield record
+        width = len(cells)
+        values = {name: cells[index][:MAX_VALUE] for index, name in wanted if index < width}
+        yield RawRecord(f"row {number}", values, labels)

@@ -3,10 +3,14 @@ counts, dates and Y/N flags, where a blank is unknown, never 0 or No."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 MAX_UNIONS = 3
+# The fields we read are names, counts and dates: a longer value is cut, which also bounds
+# what the small memo caches below can hold.
+MAX_VALUE = 1_000
 
 # Canonical field -> the normalised names it goes by (export, FOIA spreadsheet, case page,
 # listing, other scrapers). Normalised: lower case, only letters and digits.
@@ -50,6 +54,7 @@ TALLY_FIELDS = frozenset(
 )
 # Values that mean "nothing here" on nlrb.gov pages and in exports.
 _BLANKS = frozenset({"", "-", "n/a", "na", "none", "null", "data is not available"})
+_LONGEST_BLANK = max(len(blank) for blank in _BLANKS)
 
 _MONTHS = {
     name: number
@@ -74,26 +79,34 @@ _MONTHS = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def normalise(name: str) -> str:
-    """Case, spaces and punctuation folded: "No. of Eligible Voters" -> "noofeligiblevoters"."""
+    """Case, spaces and punctuation folded: "No. of Eligible Voters" -> "noofeligiblevoters".
+
+    Cached: headers, labels, statuses and ballot types repeat on every row."""
     return "".join(ch for ch in name.lower() if ch.isalnum())
 
 
 def canonical(name: str) -> str | None:
     """The canonical field a header or label stands for, or None when we don't read it."""
-    return CANONICAL.get(normalise(name))
+    return CANONICAL.get(normalise(name[:200]))
+
+
+@functools.lru_cache(maxsize=2048)
+def clean(value: str | None) -> str | None:
+    """Whitespace collapsed; None for a blank (empty, "-", "data is not available" …)."""
+    if not value:
+        return None
+    text = value.strip()
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text:
+        text = " ".join(text.split())
+    if len(text) <= _LONGEST_BLANK and text.lower() in _BLANKS:
+        return None
+    return text
 
 
 def is_blank(value: str | None) -> bool:
-    return value is None or " ".join(value.split()).lower() in _BLANKS
-
-
-def clean(value: str | None) -> str | None:
-    """Whitespace collapsed; None for a blank."""
-    if is_blank(value):
-        return None
-    assert value is not None
-    return " ".join(value.split())
+    return clean(value) is None
 
 
 @dataclass(slots=True)
@@ -111,7 +124,7 @@ class RawRecord:
         name = canonical(label)
         if name is None or not is_blank(self.values.get(name)):
             return
-        self.values[name] = value
+        self.values[name] = value[:MAX_VALUE]
         self.labels[name] = " ".join(label.split()).rstrip(":")
 
     def text(self, name: str) -> str | None:
@@ -121,13 +134,15 @@ class RawRecord:
         return self.labels.get(name, name)
 
     def has_tally(self) -> bool:
-        return any(not is_blank(self.values.get(name)) for name in TALLY_FIELDS)
+        values = self.values
+        return any(values.get(name) and not is_blank(values[name]) for name in TALLY_FIELDS)
 
 
 class ValueProblem(ValueError):
     """A value that cannot be read; the message says which and why."""
 
 
+@functools.lru_cache(maxsize=2048)
 def parse_count(text: str | None) -> int | None:
     """ "8,325" -> 8325; blank -> None (unknown). Raises ValueProblem otherwise."""
     value = clean(text)
@@ -156,6 +171,7 @@ def parse_flag(text: str | None) -> bool | None:
     raise ValueProblem(f"{value[:40]!r} is not Y or N")
 
 
+@functools.lru_cache(maxsize=1024)
 def parse_date(text: str | None) -> date | None:
     """MM/DD/YYYY, ISO YYYY-MM-DD (with or without a time), or "05 March 2025"."""
     value = clean(text)

@@ -9,9 +9,6 @@ from bot.feeds.base import ParseError
 from bot.feeds.parsers.nlrb_fields import RawRecord
 
 LABEL_TAGS = frozenset({"b", "strong"})
-# A real page is large; the phrases below are searched in the whole text only on small pages,
-# so a unit description that mentions "maintenance employees" never trips them.
-SMALL_PAGE_CHARS = 4_000
 _FIREWALL = ("request rejected", "the requested url was rejected")
 _MAINTENANCE = (
     "under maintenance",
@@ -22,16 +19,26 @@ _MAINTENANCE = (
     "temporarily unavailable",
     "service unavailable",
 )
+_FIREWALL_MESSAGE = 'nlrb.gov answered with its firewall page ("Request Rejected"), not results'
+_MAINTENANCE_MESSAGE = "nlrb.gov answered with a maintenance page, not results"
 NOT_AVAILABLE = "data is not available"
 
 
 def load_page(body: bytes) -> LexborHTMLParser:
-    """Parse HTML; raises ParseError for a firewall or maintenance page."""
+    """Parse HTML; raises ParseError when its title or headings say firewall or maintenance.
+
+    Only headings are judged here: a real page's text may well mention "scheduled
+    maintenance" in a unit description. Parsers that find no structure call `not_results`,
+    which reads the whole text to say why."""
     text = body.decode("utf-8", errors="replace")
     if "<" not in text[:2_000]:
         raise ParseError("the feed is not an HTML page")
     tree = LexborHTMLParser(text)
-    refuse_error_pages(tree)
+    headings = " ".join(node.text(separator=" ") for node in tree.css("title, h1, h2")).lower()
+    if any(phrase in headings for phrase in _FIREWALL):
+        raise ParseError(_FIREWALL_MESSAGE)
+    if any(phrase in headings for phrase in _MAINTENANCE):
+        raise ParseError(_MAINTENANCE_MESSAGE)
     return tree
 
 
@@ -40,17 +47,17 @@ def page_text(tree: LexborHTMLParser) -> str:
     return " ".join((root.text(separator=" ") if root is not None else "").split())
 
 
-def refuse_error_pages(tree: LexborHTMLParser) -> None:
-    """nlrb.gov answers some requests with HTTP 200 and a page that is not results at all."""
-    headings = " ".join(node.text(separator=" ") for node in tree.css("title, h1, h2")).lower()
+def not_results(tree: LexborHTMLParser, message: str) -> ParseError:
+    """The error for a page without the expected structure: firewall, maintenance, or
+    `message` when its text says neither."""
     text = page_text(tree).lower()
-    small = len(text) <= SMALL_PAGE_CHARS
-    if any(phrase in headings or (small and phrase in text) for phrase in _FIREWALL):
-        raise ParseError(
-            'nlrb.gov answered with its firewall page ("Request Rejected"), not results'
-        )
-    if any(phrase in headings or (small and phrase in text) for phrase in _MAINTENANCE):
-        raise ParseError("nlrb.gov answered with a maintenance page, not results")
+    if any(phrase in text for phrase in _FIREWALL):
+        return ParseError(_FIREWALL_MESSAGE)
+    if any(phrase in text for phrase in _MAINTENANCE):
+        return ParseError(_MAINTENANCE_MESSAGE)
+    if NOT_AVAILABLE in text:
+        return ParseError(f"the page says {NOT_AVAILABLE!r} instead of results")
+    return ParseError(message)
 
 
 def labelled_values(block: LexborNode) -> list[tuple[str, str]]:

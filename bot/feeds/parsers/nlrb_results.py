@@ -9,7 +9,14 @@ from selectolax.lexbor import LexborHTMLParser
 
 from bot.feeds.base import ParseContext, ParseError, ParseResult, Problem
 from bot.feeds.parsers.nlrb_fields import TALLY_FIELDS, RawRecord
-from bot.feeds.parsers.nlrb_html import NOT_AVAILABLE, load_page, page_text, read_block, text_of
+from bot.feeds.parsers.nlrb_html import (
+    NOT_AVAILABLE,
+    load_page,
+    not_results,
+    page_text,
+    read_block,
+    text_of,
+)
 from bot.feeds.parsers.nlrb_tallies import build_tallies
 
 BLOCK = "div.rer-content"
@@ -24,7 +31,7 @@ def parse_nlrb_results(body: bytes, ctx: ParseContext) -> ParseResult:
     _check_header(tree)
     blocks = tree.css(BLOCK)
     if not blocks:
-        raise ParseError(f"no result blocks ({BLOCK}): not a Recent Election Results page")
+        raise not_results(tree, f"no result blocks ({BLOCK}): not a Recent Election Results page")
     records: list[RawRecord] = []
     for number, block in enumerate(blocks, start=1):
         record = RawRecord(f"block {number}")
@@ -33,13 +40,14 @@ def parse_nlrb_results(body: bytes, ctx: ParseContext) -> ParseResult:
         if TALLY_FIELDS.intersection(record.values):
             records.append(record)
     if not records:
-        raise ParseError(
+        raise not_results(
+            tree,
             f"none of the {len(blocks)} blocks carries tally labels (Tally Type, Votes "
-            "Against …): not a Recent Election Results page (the Recent Filings page?)"
+            "Against …): not a Recent Election Results page (the Recent Filings page?)",
         )
     result = build_tallies(records, ctx)
     if not result.tallies and NOT_AVAILABLE in page_text(tree).lower():
-        raise ParseError(f"the listing says {NOT_AVAILABLE!r} instead of counts")
+        raise ParseError(f"the page says {NOT_AVAILABLE!r} instead of counts")
     skipped = len(blocks) - len(records)
     if skipped:
         note = Problem(None, None, f"{skipped} blocks without tally labels: skipped")
