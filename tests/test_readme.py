@@ -56,3 +56,39 @@ def test_makefile_targets_named_in_the_readme_exist() -> None:
     makefile = (REPO_ROOT / "Makefile").read_text(encoding="utf-8")
     for target in set(re.findall(r"`make ([a-z]+)`", README)):
         assert re.search(rf"^{target}:", makefile, flags=re.MULTILINE), target
+
+
+def readme_slash_rows() -> dict[str, set[str]]:
+    """Slash command -> the option names its README row lists."""
+    section = README.split("## Slash commands", 1)[1].split("\n## ", 1)[0]
+    rows: dict[str, set[str]] = {}
+    for line in section.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) < 3 or not cells[0].startswith("`/"):
+            continue
+        options = set(re.findall(r"`([a-z_]+)`", cells[1])) - {"all", "major", "final"}
+        for name in re.findall(r"`/([a-z]+)`", cells[0]):
+            rows[name] = options
+    return rows
+
+
+async def test_readme_slash_commands_and_options_exist_in_the_command_tree() -> None:
+    import aiohttp
+
+    from bot.client import TallyBot
+    from bot.cogs import add_cogs
+    from bot.store import Store
+
+    store = await Store.open("sqlite+aiosqlite:///:memory:")
+    try:
+        async with aiohttp.ClientSession() as session:
+            bot = TallyBot(settings=Settings(), store=store, session=session, run_services=False)
+            await add_cogs(bot)
+            tree = {c.name: c for c in bot.tree.get_commands()}
+    finally:
+        await store.close()
+    rows = readme_slash_rows()
+    assert set(rows) == set(tree)
+    for name, options in rows.items():
+        parameters = {p.display_name for p in getattr(tree[name], "parameters", [])}
+        assert options <= parameters, f"/{name}: README names {options - parameters}"
