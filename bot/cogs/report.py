@@ -1,0 +1,120 @@
+"""/report: a reporter's hand-counted tally, taken through the pipeline as the `report`
+source (the lowest precedence, DESIGN §4)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cogs import _elections
+from bot.cogs._access import is_reporter, refuse_unless
+from bot.cogs._replies import reply
+from bot.cogs._report import ReportInput, build_report, recorded_text
+from bot.cogs.errors import UserError
+from bot.core.models import Status
+from bot.render.format import status_label
+
+if TYPE_CHECKING:
+    from bot.client import TallyBot
+
+log = logging.getLogger(__name__)
+
+Choice = app_commands.Choice
+Count = app_commands.Range[int, 0, 10_000_000]
+STATUS_CHOICES = [Choice(name=status_label(s), value=s.value) for s in Status]
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Reports(commands.Cog):
+    """Running counts from people watching them, for the configured reporters."""
+
+    def __init__(self, bot: TallyBot, clock: Callable[[], datetime] = _utcnow) -> None:
+        self.bot = bot
+        self.clock = clock
+
+    @app_commands.command(name="report", description="Report a running count (unofficial).")
+    @app_commands.describe(
+        election="The election: an id or alias (pick from the list)",
+        counts="Votes in ballot order as /status lists the choices, e.g. 1518 1154",
+        challenged="Challenged ballots so far (default: as last published for the round)",
+        void="Void ballots so far (default: as last published for the round)",
+        status="Where the count stands (default: counting)",
+        round_="The round (default: the latest published one)",
+    )
+    @app_commands.rename(round_="round")
+    @app_commands.choices(status=STATUS_CHOICES)
+    @app_commands.checks.cooldown(5, 30.0, key=lambda i: i.user.id)
+    async def report(
+        self,
+        interaction: discord.Interaction[TallyBot],
+        election: str,
+        counts: str,
+        challenged: Count | None = None,
+        void: Count | None = None,
+        status: str | None = None,
+        round_: str | None = None,
+    ) -> None:
+        """Ephemeral: validates like a feed, then ingests as the `report` source."""
+        user = interaction.user
+        reporters = self.bot.settings.discord.reporters
+        refuse_unless(
+            is_reporter(user, reporters) or await self.bot.is_owner(user),
+            "the configured reporters",
+        )
+        runtime = self.bot.runtime
+        poller = runtime.poller if runtime is not None else None
+        if poller is None:
+            raise UserError("The feed pipeline is not running here, so I can't take reports.")
+        async with self.bot.store.read() as uow:
+            found = await _elections.resolve(uow, election)
+            published = await _elections.published_tallies(uow, found.id)
+        given = ReportInput(
+            counts=counts,
+            challenged=challenged,
+            void=void,
+            status=Status(status) if status else None,
+            round=round_,
+        )
+        parsed = build_report(found, published, given, self.clock())
+        # Validated: now the write, which may wait for a poll's transaction.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        posts = await poller.ingest_report([parsed])
+        key = (found.id, parsed.tally.round)
+        async with self.bot.store.read() as uow:
+            now_published = (await uow.published.get_many([key])).get(key)
+        log.info(
+            "/report by user %s: %s %s %s, %d post(s) queued",
+            user.id,
+            found.id,
+            parsed.tally.round,
+            [c.votes for c in parsed.tally.choices],
+            posts,
+        )
+        publisher = now_published.source if now_published is not None else None
+        await reply(interaction, recorded_text(found, parsed.tally, posts, publisher))
+
+    @report.autocomplete("election")
+    async def _report_election(
+        self, interaction: discord.Interaction[TallyBot], current: str
+    ) -> list[Choice[str]]:
+        async with self.bot.store.read() as uow:
+            pairs = await _elections.election_choices(uow, current)
+        return [Choice(name=label, value=value) for label, value in pairs]
+
+    @report.autocomplete("round_")
+    async def _report_round(
+        self, interaction: discord.Interaction[TallyBot], current: str
+    ) -> list[Choice[str]]:
+        chosen = str(getattr(interaction.namespace, "election", "") or "")
+        async with self.bot.store.read() as uow:
+            rounds = await _elections.round_choices(uow, chosen, current)
+        return [Choice(name=r, value=r) for r in rounds]
