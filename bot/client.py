@@ -98,6 +98,19 @@ class TallyBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
+        await self.place_config_subscriptions()
+
+    async def place_config_subscriptions(self) -> int:
+        """Give the config's channel subscriptions their server, now that the channels are
+        known, so `/subscriptions` lists them there. Returns how many were placed."""
+        placed = 0
+        async with self.store.transaction() as uow:
+            for sub in await uow.subscriptions.channels_without_guild():
+                channel = self.get_channel(sub.target_id)
+                guild = getattr(channel, "guild", None)
+                if guild is not None:
+                    placed += await uow.subscriptions.set_guild(sub.id, guild.id)
+        return placed
 
     async def close(self) -> None:
         if self.runtime is not None:

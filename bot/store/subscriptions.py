@@ -116,6 +116,19 @@ class SubscriptionRepo:
         result = await self._conn.execute(delete(subs_t).where(_c.id == subscription_id))
         return bool(result.rowcount)
 
+    async def channels_without_guild(self) -> list[Subscription]:
+        """Channel subscriptions whose server is not known yet (the config's, before the
+        bot has seen the channel)."""
+        condition = and_(_c.kind == SubscriptionKind.CHANNEL.value, _c.guild_id.is_(None))
+        return await self._select(condition)
+
+    async def set_guild(self, subscription_id: int, guild_id: int) -> bool:
+        """Record the server a subscription's channel belongs to (for /subscriptions)."""
+        result = await self._conn.execute(
+            update(subs_t).where(_c.id == subscription_id).values(guild_id=guild_id)
+        )
+        return bool(result.rowcount)
+
     async def list_by_guild(self, guild_id: int) -> list[Subscription]:
         """A server's subscriptions, disabled ones included (for /subscriptions)."""
         return await self._select(_c.guild_id == guild_id)

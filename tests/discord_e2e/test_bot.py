@@ -180,3 +180,18 @@ async def test_the_dry_run_body_is_the_body_the_sender_sends(rig: BotRig) -> Non
     for key, value in printed["embeds"][0].items():
         assert embed[key] == value, key
     assert sent["nonce"] == row.nonce
+
+
+async def test_config_subscriptions_are_listed_in_their_server(rig: BotRig) -> None:
+    from bot.core.models import Level
+    from bot.store import StaticSubscription, SubscriptionKind
+
+    assert rig.store is not None and rig.bot is not None
+    async with rig.store.transaction() as uow:
+        entry = StaticSubscription(
+            SubscriptionKind.CHANNEL, rig.double.channel.id, "jfk8", Level.FINAL
+        )
+        await uow.subscriptions.sync_static([entry])
+    assert await rig.bot.place_config_subscriptions() == 1
+    handle = await rig.double.send_interaction("subscriptions", {}, user=rig.double.organizer)
+    assert "jfk8" in text_of(await handle.response())
