@@ -100,6 +100,10 @@ class TallyBot(commands.Bot):
         log.info("connected as %s to %d guild(s)", self.user, len(self.guilds))
         await self.place_config_subscriptions()
 
+    async def on_guild_available(self, guild: discord.Guild) -> None:
+        # A guild that arrives after READY (a slow start, an outage ending).
+        await self.place_config_subscriptions()
+
     async def place_config_subscriptions(self) -> int:
         """Give the config's channel subscriptions their server, now that the channels are
         known, so `/subscriptions` lists them there. Returns how many were placed."""

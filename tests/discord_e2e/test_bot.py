@@ -192,6 +192,8 @@ async def test_config_subscriptions_are_listed_in_their_server(rig: BotRig) -> N
             SubscriptionKind.CHANNEL, rig.double.channel.id, "jfk8", Level.FINAL
         )
         await uow.subscriptions.sync_static([entry])
-    assert await rig.bot.place_config_subscriptions() == 1
+    bot, channel_id = rig.bot, rig.double.channel.id
+    await rig.double.wait_until(lambda: bot.get_channel(channel_id), 5, "the channel cached")
+    assert await bot.place_config_subscriptions() == 1
     handle = await rig.double.send_interaction("subscriptions", {}, user=rig.double.organizer)
     assert "jfk8" in text_of(await handle.response())
