@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
 
 from bot.render.body import Embed, MessageBody, fit_limits
+
+
+def utcnow() -> datetime:
+    """The cogs' default clock (tests pass their own)."""
+    return datetime.now(UTC)
 
 
 def no_mentions() -> discord.AllowedMentions:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -12,7 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.cogs import _elections
-from bot.cogs._replies import reply
+from bot.cogs._replies import reply, utcnow
 from bot.render.charts import render_history_png_async
 from bot.render.format import number, short_name
 from bot.render.messages import COLOUR_COUNTING
@@ -23,14 +23,10 @@ if TYPE_CHECKING:
 Choice = app_commands.Choice
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Elections(commands.Cog):
     """Elections and their counts, as the store has them (never a live fetch)."""
 
-    def __init__(self, bot: TallyBot, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, bot: TallyBot, clock: Callable[[], datetime] = utcnow) -> None:
         self.bot = bot
         self.clock = clock
 

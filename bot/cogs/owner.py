@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -12,7 +12,7 @@ from discord.ext import commands
 
 from bot.cogs._access import refuse_unless
 from bot.cogs._feeds import FeedHealth, health_body
-from bot.cogs._replies import reply
+from bot.cogs._replies import reply, utcnow
 from bot.cogs.errors import UserError
 
 if TYPE_CHECKING:
@@ -25,14 +25,10 @@ SCOPE_CHOICES = [
 ]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Owner(commands.Cog):
     """Commands for the bot's owners (`discord.owner_ids`, else the application's owner)."""
 
-    def __init__(self, bot: TallyBot, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, bot: TallyBot, clock: Callable[[], datetime] = utcnow) -> None:
         self.bot = bot
         self.clock = clock
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,7 +14,7 @@ from discord.ext import commands
 
 from bot.cogs import _elections
 from bot.cogs._access import is_reporter, refuse_unless
-from bot.cogs._replies import reply
+from bot.cogs._replies import reply, utcnow
 from bot.cogs._report import ReportInput, build_report, recorded_text
 from bot.cogs.errors import UserError
 from bot.core.models import Status
@@ -30,14 +30,10 @@ Count = app_commands.Range[int, 0, 10_000_000]
 STATUS_CHOICES = [Choice(name=status_label(s), value=s.value) for s in Status]
 
 
-def _utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 class Reports(commands.Cog):
     """Running counts from people watching them, for the configured reporters."""
 
-    def __init__(self, bot: TallyBot, clock: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(self, bot: TallyBot, clock: Callable[[], datetime] = utcnow) -> None:
         self.bot = bot
         self.clock = clock
 

@@ -18,6 +18,7 @@ from bot.feeds.base import FeedFormat
 from bot.render.tally_json import tally_json
 from tests.conftest import REPO_ROOT
 from tests.feeds.conftest import FEED_FIXTURES, FOIA_CSV, Serve, fixture_bytes
+from tests.support.jfk8 import DAY_ONE_TALLY_JSON
 
 NATIVE = {
     "feed_version": 1,
@@ -52,23 +53,7 @@ def test_tally_json_is_the_dry_run_object_of_design_6() -> None:
         status=Status.PAUSED,
         eligible_voters=8325,
     )
-    assert tally_json(tally) == {
-        "status": "paused",
-        "choices": [
-            {"name": "Amazon Labor Union", "votes": 1518},
-            {"name": "No union", "votes": 1154, "against": True},
-        ],
-        "challenged": 0,
-        "void": 0,
-        "valid": 2672,
-        "leader": "Amazon Labor Union",
-        "margin": 364,
-        "outcome": "union_wins",
-        "challenges_determinative": False,
-        "remaining": None,
-        "decided": False,
-        "eligible_voters": 8325,
-    }
+    assert tally_json(tally) == DAY_ONE_TALLY_JSON
     assert list(tally_json(tally)) == [
         "status",
         "choices",

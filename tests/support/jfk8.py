@@ -34,3 +34,23 @@ REPLAY = [
     jfk8("counting", 1518, 1154),
     jfk8("final", 2654, 2131, challenged=67, void=17),
 ]
+
+
+# DESIGN §6's dry-run example: JFK8 paused at the end of day one, as the tally object.
+DAY_ONE_TALLY_JSON = {
+    "status": "paused",
+    "choices": [
+        {"name": "Amazon Labor Union", "votes": 1518},
+        {"name": "No union", "votes": 1154, "against": True},
+    ],
+    "challenged": 0,
+    "void": 0,
+    "valid": 2672,
+    "leader": "Amazon Labor Union",
+    "margin": 364,
+    "outcome": "union_wins",
+    "challenges_determinative": False,
+    "remaining": None,
+    "decided": False,
+    "eligible_voters": 8325,
+}
