@@ -197,3 +197,16 @@ async def test_config_subscriptions_are_listed_in_their_server(rig: BotRig) -> N
     assert await bot.place_config_subscriptions() == 1
     handle = await rig.double.send_interaction("subscriptions", {}, user=rig.double.organizer)
     assert "jfk8" in text_of(await handle.response())
+
+
+async def test_a_webhook_subscription_posts_through_the_webhook(rig: BotRig) -> None:
+    from bot.store import SubscriptionKind
+
+    hook = rig.double.world.add_webhook(rig.double.channel)
+    assert rig.store is not None
+    async with rig.store.transaction() as uow:
+        await uow.subscriptions.add(SubscriptionKind.WEBHOOK, hook.id, "jfk8", webhook_url=hook.url)
+    await rig.publish(jfk8("paused", 800, 700))
+    [message] = await rig.double.wait_for_messages(rig.double.channel, timeout=10)
+    assert "800" in text_of(message)
+    assert message["author"]["username"] == "tallybot"  # discord.webhook_username
