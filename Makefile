@@ -16,8 +16,8 @@ $(STAMP): requirements-dev.lock pyproject.toml
 test: lint typecheck layers pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check bot tests bench
-	$(BIN)/ruff format --check bot tests bench
+	$(BIN)/ruff check bot tests $(wildcard bench)
+	$(BIN)/ruff format --check bot tests $(wildcard bench)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
