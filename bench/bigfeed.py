@@ -1,0 +1,183 @@
+"""Figure 3: one poll that ingests a big feed with 10 changed elections (fetch, parse, diff,
+store, outbox) on a SQLite file store, after a silent baseline; native and nlrb-csv
+(DESIGN §11: ≤ 100 ms). Parse alone and the store transaction are timed apart."""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import cast
+
+import aiohttp
+
+from bench.common import Figure, sqlite_store, subscribe_channels
+from bench.documents import csv_feed, native_feed
+from bench.feedproc import feed_process
+from bot.feeds.base import FeedFormat, FeedSource, ParseContext, ParseResult
+from bot.feeds.fetch import Fetcher, user_agent
+from bot.services import poller as poller_module
+from bot.services.poller import Feed, Poller, PollReport
+from bot.store import ALL_ELECTIONS, Store, UnitOfWork
+
+ParseFunction = Callable[[FeedFormat, bytes, ParseContext], ParseResult]
+TARGET_MS = 100.0
+CHANGED = 10
+GENERATORS: dict[FeedFormat, Callable[[int, int, int], bytes]] = {
+    FeedFormat.NATIVE: native_feed,
+    FeedFormat.NLRB_CSV: csv_feed,
+}
+
+
+class TimedStore:
+    """The store, with the time spent inside its read and write units of work summed."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.read_s = 0.0
+        self.write_s = 0.0
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        started = time.perf_counter()
+        try:
+            async with self._store.transaction() as uow:
+                yield uow
+        finally:
+            self.write_s += time.perf_counter() - started
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[UnitOfWork]:
+        started = time.perf_counter()
+        try:
+            async with self._store.read() as uow:
+                yield uow
+        finally:
+            self.read_s += time.perf_counter() - started
+
+    def reset(self) -> None:
+        self.read_s = self.write_s = 0.0
+
+
+@dataclass(frozen=True)
+class Ingest:
+    """One changed poll, split up (seconds)."""
+
+    poll: float
+    parse: float
+    write: float
+    read: float
+    posts: int
+
+    @property
+    def fetch_and_rest(self) -> float:
+        return self.poll - self.parse - self.write - self.read
+
+
+async def measure(elections: int = 5000, repeats: int = 5) -> list[Figure]:
+    """The changed-poll wall time for each format: the median of `repeats` polls."""
+    figures = []
+    for fmt in GENERATORS:
+        runs, baseline_s = await _ingest_runs(fmt, elections, repeats)
+        figures.append(_figure(fmt, elections, runs, baseline_s))
+    return figures
+
+
+def _figure(fmt: FeedFormat, elections: int, runs: list[Ingest], baseline_s: float) -> Figure:
+    def median(part: Callable[[Ingest], float]) -> float:
+        return statistics.median(part(run) for run in runs) * 1000
+
+    poll, parse_ms, write_ms = (
+        median(lambda r: r.poll),
+        median(lambda r: r.parse),
+        median(lambda r: r.write),
+    )
+    rest = median(lambda r: r.fetch_and_rest + r.read)
+    return Figure(
+        key="bigfeed",
+        name=f"Big feed ingest, {fmt.value}",
+        value=poll,
+        unit="ms",
+        target=TARGET_MS,
+        detail=(
+            f"{elections:,} elections, {CHANGED} changed, median of {len(runs)} polls: parse "
+            f"{parse_ms:.0f} ms, store transaction {write_ms:.0f} ms, fetch and the rest "
+            f"{rest:.0f} ms; {runs[0].posts} posts queued per poll; the silent baseline "
+            f"poll took {baseline_s * 1000:.0f} ms"
+        ),
+        extra={
+            "elections": elections,
+            "parse_ms": parse_ms,
+            "store_ms": write_ms,
+            "rest_ms": rest,
+        },
+    )
+
+
+async def _ingest_runs(fmt: FeedFormat, elections: int, repeats: int) -> tuple[list[Ingest], float]:
+    generate = GENERATORS[fmt]
+    with tempfile.TemporaryDirectory(prefix="bench-bigfeed-") as tmp:
+        folder = Path(tmp)
+        path = folder / "feed"
+        path.write_bytes(generate(elections, 0, 0))
+        async with (
+            feed_process(path) as base,
+            sqlite_store(folder) as store,
+            aiohttp.ClientSession() as session,
+        ):
+            # One channel follows everything, so each changed election queues one post.
+            await subscribe_channels(store, [1], [ALL_ELECTIONS])
+            timed = TimedStore(store)
+            source = FeedSource("big", f"{base}/etag", fmt, max_bytes=500_000_000)
+            poller = Poller(
+                cast(Store, timed), Fetcher(session, user_agent(None)), [Feed(source, 600.0)]
+            )
+            started = time.perf_counter()
+            await _expect(poller, "stored")
+            baseline_s = time.perf_counter() - started
+            runs = []
+            for bump in range(1, repeats + 1):
+                path.write_bytes(generate(elections, CHANGED, bump))
+                runs.append(await _timed_poll(poller, timed))
+            return runs, baseline_s
+
+
+async def _timed_poll(poller: Poller, timed: TimedStore) -> Ingest:
+    timed.reset()
+    with timed_parser() as parse_times:
+        started = time.perf_counter()
+        report = await _expect(poller, "stored")
+        poll = time.perf_counter() - started
+    return Ingest(poll, sum(parse_times), timed.write_s, timed.read_s, report.posts)
+
+
+@contextmanager
+def timed_parser() -> Iterator[list[float]]:
+    """Time the parser the poller calls, in place (the poller imports `parse` by name)."""
+    times: list[float] = []
+    namespace = vars(poller_module)
+    original: ParseFunction = namespace["parse"]
+
+    def timed(fmt: FeedFormat, body: bytes, ctx: ParseContext) -> ParseResult:
+        started = time.perf_counter()
+        try:
+            return original(fmt, body, ctx)
+        finally:
+            times.append(time.perf_counter() - started)
+
+    namespace["parse"] = timed
+    try:
+        yield times
+    finally:
+        namespace["parse"] = original
+
+
+async def _expect(poller: Poller, outcome: str) -> PollReport:
+    report = await poller.poll("big")
+    if report.outcome != outcome:
+        raise RuntimeError(f"big feed poll: expected {outcome}, got {report}")
+    return report

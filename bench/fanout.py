@@ -1,0 +1,200 @@
+"""Figures 4 and 5: one update fanned out to N subscribed channels by the real bot (TallyBot,
+DiscordSender, DeliveryWorker, discord.py) through the Discord double enforcing the global
+limit of 50 requests per fixed 1 s window; timed from the poll that fetched the change to the
+last message the double recorded, with 429s counted. Meanwhile `/status` is invoked
+every 100 ms and its interaction → callback latency recorded (DESIGN §11)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+
+from bench.common import Figure, openapi_spec, percentile, sqlite_store, subscribe_channels
+from bench.documents import election_id, native_feed
+from bot.config import DiscordSettings, FeedSettings, Settings
+from bot.services.pacing import TokenBucket
+from tests.discord_double import DiscordDouble, InteractionHandle, patch_discord_py, running
+from tests.support.feed_server import FeedServer, serve_feed
+
+GLOBAL_LIMIT = 50
+TARGET_FLOOR_RATIO = 1.1
+TARGET_STATUS_P99_MS = 100.0
+STATUS_EVERY_S = 0.1
+MESSAGES = "/channels/{channel_id}/messages"
+CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
+
+
+@dataclass(frozen=True)
+class FanOut:
+    """What one fan-out run saw."""
+
+    channels: int
+    total_s: float
+    global_429s: int
+    route_429s: int
+    peak_per_window: int
+    status_ms: list[float]
+    problems: int
+
+    @property
+    def floor_s(self) -> float:
+        return self.channels / GLOBAL_LIMIT
+
+
+async def measure(
+    channels: int = 1000, status: bool = True, pacer: TokenBucket | None = None
+) -> list[Figure]:
+    """The fan-out figures; `pacer` replaces the bot's own token bucket (a what-if)."""
+    run = await fan_out(channels, status=status, pacer=pacer)
+    paced = (
+        "" if pacer is None else f", paced at {pacer.rate:g}/s with a burst of {pacer.capacity:g}"
+    )
+    key = "fanout" if pacer is None else "pacing"
+    figures = [
+        Figure(
+            key=key,
+            name=f"Fan-out to {channels:,} channels, × the {run.floor_s:g} s floor{paced}",
+            value=run.total_s / run.floor_s,
+            unit="×",
+            target=TARGET_FLOOR_RATIO,
+            detail=(
+                f"{run.total_s:.2f} s from the poll that fetched the change to the last "
+                f"message; {run.global_429s} global and {run.route_429s} route 429s; at most "
+                f"{run.peak_per_window} requests in one 1 s window (fixed windows, limit "
+                f"{GLOBAL_LIMIT}); {run.problems} double problem(s)"
+            ),
+            extra={
+                "channels": channels,
+                "total_s": run.total_s,
+                "global_429s": run.global_429s,
+                "route_429s": run.route_429s,
+                "peak_per_window": run.peak_per_window,
+            },
+        ),
+        Figure(
+            key=key,
+            name=f"429s received during the fan-out to {channels:,} channels{paced}",
+            value=run.global_429s + run.route_429s,
+            unit="",
+            detail="target: about none, by pacing (token bucket, bot/services/pacing.py)",
+        ),
+    ]
+    if status and run.status_ms:
+        p50, p99 = percentile(run.status_ms, 50), percentile(run.status_ms, 99)
+        figures.append(
+            Figure(
+                key=key,
+                name=f"/status interaction → callback p99, during the fan-out{paced}",
+                value=p99,
+                unit="ms",
+                target=TARGET_STATUS_P99_MS,
+                detail=(
+                    f"p50 {p50:.1f} ms, p99 {p99:.1f} ms, max {max(run.status_ms):.1f} ms over "
+                    f"{len(run.status_ms)} interactions, one every {STATUS_EVERY_S * 1000:.0f} ms"
+                ),
+                extra={"channels": channels, "p50_ms": p50, "p99_ms": p99},
+            )
+        )
+    return figures
+
+
+async def fan_out(
+    channels: int, *, status: bool = True, pacer: TokenBucket | None = None
+) -> FanOut:
+    """Run one fan-out of one update to `channels` channels through the double."""
+    from bot.client import TallyBot  # the discord edge: imported only when it runs
+
+    double = DiscordDouble(openapi_spec(), global_limit=GLOBAL_LIMIT, validate=False)
+    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
+        async with (
+            double,
+            serve_feed() as server,
+            sqlite_store(Path(tmp)) as store,
+            aiohttp.ClientSession() as session,
+        ):
+            guild = double.guild
+            targets = [double.world.add_channel(guild, f"follow-{n}").id for n in range(channels)]
+            await subscribe_channels(store, targets, [election_id(0)], guild_id=guild.id)
+            server.set_document(native_feed(10))
+            settings = Settings(
+                discord=DiscordSettings(dev_guild_ids=(guild.id,), owner_ids=(double.owner.id,)),
+                feeds=(FeedSettings(id="bench", url=server.url, format="native", interval=1.0),),
+            )
+            bot = TallyBot(
+                settings=settings, store=store, session=session, guild_ready_timeout=0.05
+            )
+            if pacer is not None:
+                bot.pacer = pacer  # before login: setup_hook hands it to the sender
+            with patch_discord_py(double):
+                async with running(bot):
+                    await double.wait_until(lambda: double.commands(guild), 10, "commands synced")
+                    await server.wait_fetched(2)  # the silent baseline is stored
+                    await asyncio.sleep(1.0)  # start in a fresh global window
+                    return await _timed_fan_out(double, server, targets, status)
+
+
+async def _timed_fan_out(
+    double: DiscordDouble, server: FeedServer, targets: list[int], status: bool
+) -> FanOut:
+    loop = asyncio.get_running_loop()
+    before = (double.stats.global_429s, double.stats.route_429s)
+    server.set_document(native_feed(10, changed=1, bump=1))
+    await server.wait_fetched(1)
+    fetched_at = loop.time()
+    stop = asyncio.Event()
+    handles: list[InteractionHandle] = []
+    load = asyncio.create_task(_status_load(double, handles, stop)) if status else None
+    wanted = set(targets)
+
+    def delivered() -> bool:
+        return sum(len(double.messages.get(c, ())) for c in wanted) >= len(wanted)
+
+    try:
+        await double.wait_until(delivered, 3 * len(wanted) / GLOBAL_LIMIT + 30, "the fan-out")
+    finally:
+        stop.set()
+        if load is not None:
+            await load
+    last = max(
+        r.at
+        for r in double.requests
+        if r.template == MESSAGES and r.status == 200 and r.at >= fetched_at
+    )
+    return FanOut(
+        channels=len(wanted),
+        total_s=last - fetched_at,
+        global_429s=double.stats.global_429s - before[0],
+        route_429s=double.stats.route_429s - before[1],
+        peak_per_window=double.peak_requests_per_window,
+        status_ms=_callback_latencies(double, handles),
+        problems=len(double.problems),
+    )
+
+
+async def _status_load(
+    double: DiscordDouble, handles: list[InteractionHandle], stop: asyncio.Event
+) -> None:
+    """`/status` every STATUS_EVERY_S until `stop`, each awaited before the next."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        started = loop.time()
+        handle = await double.send_interaction("status", {"election": election_id(0)})
+        handles.append(handle)
+        await handle.response(timeout=5.0)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), max(0.0, STATUS_EVERY_S - (loop.time() - started)))
+
+
+def _callback_latencies(double: DiscordDouble, handles: list[InteractionHandle]) -> list[float]:
+    """Interaction sent → its callback arriving at the double, in ms."""
+    arrived: dict[int, float] = {}
+    for record in double.requests:
+        if record.template == CALLBACK:
+            interaction_id = int(record.path.split("/")[2])
+            arrived.setdefault(interaction_id, record.at)
+    return [(arrived[h.id] - h.created_at) * 1000 for h in handles if h.id in arrived]

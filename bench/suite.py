@@ -1,0 +1,137 @@
+"""Runs the benchmarks: each figure at 1× for the targets table, and the cheap ones (and the
+fan-out) at several scales for the growth table, in one run."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bench import bigfeed, fanout, latency, memory, pollcost
+from bench.common import Figure, GrowthPoint
+from bench.report import fmt_value
+from bot.services.pacing import TokenBucket
+
+log = logging.getLogger(__name__)
+
+SCALES = (0.01, 0.1, 1.0, 4.0)
+FANOUT_SCALES = (0.1, 1.0)
+FIGURES = ("latency", "pollcost", "bigfeed", "fanout", "memory")
+# Not in the full run: the fan-out with the pacing NOTES.md suggests (47/s, burst 2).
+WHAT_IF = ("pacing",)
+SUGGESTED_RATE, SUGGESTED_BURST = 47.0, 2.0
+
+
+@dataclass(frozen=True)
+class Sizes:
+    """1× of every figure (DESIGN §11), and how many samples to take."""
+
+    elections: int = 5000
+    subscriptions: int = 10_000
+    channels: int = 1000
+    changes: int = 30
+    polls: int = 300
+    repeats: int = 5
+
+    def describe(self) -> str:
+        return (
+            f"1× is {self.elections:,} elections in the feed (poll cost, big feed, memory), "
+            f"{self.subscriptions:,} subscriptions (memory) and {self.channels:,} channels "
+            "(fan-out); every figure is at the size its row gives in parentheses."
+        )
+
+
+@dataclass
+class Results:
+    figures: list[Figure]
+    growth: list[GrowthPoint]
+
+
+def _say(figures: list[Figure]) -> list[Figure]:
+    for figure in figures:
+        print(f"  {figure.name}: {fmt_value(figure.value, figure.unit)}", file=sys.stderr)
+    return figures
+
+
+async def _timed(what: str, run: Callable[[], Awaitable[list[Figure]]]) -> list[Figure]:
+    print(f"{what} …", file=sys.stderr)
+    started = time.perf_counter()
+    figures = await run()
+    _say(figures)
+    print(f"  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
+    return figures
+
+
+async def measure_one(key: str, sizes: Sizes, scale: float = 1.0) -> list[Figure]:
+    """One benchmark at one scale."""
+    elections = max(10, round(sizes.elections * scale))
+    if key == "latency":
+        return await _timed("latency", lambda: latency.measure(sizes.changes))
+    if key == "pollcost":
+        return await _timed(
+            f"pollcost {scale:g}×", lambda: pollcost.measure(elections, sizes.polls)
+        )
+    if key == "bigfeed":
+        repeats = sizes.repeats if scale <= 1 else max(1, sizes.repeats - 2)
+        return await _timed(f"bigfeed {scale:g}×", lambda: bigfeed.measure(elections, repeats))
+    if key == "fanout":
+        channels = max(1, round(sizes.channels * scale))
+        return await _timed(f"fanout {scale:g}×", lambda: fanout.measure(channels))
+    if key == "pacing":
+        channels = max(1, round(sizes.channels * scale))
+        pacer = TokenBucket(SUGGESTED_RATE, SUGGESTED_BURST)
+        return await _timed("pacing", lambda: fanout.measure(channels, pacer=pacer))
+    if key == "memory":
+        subscriptions = max(1, round(sizes.subscriptions * scale))
+        return await _timed(f"memory {scale:g}×", lambda: memory.measure(elections, subscriptions))
+    raise ValueError(f"unknown benchmark {key!r}; one of {', '.join(FIGURES + WHAT_IF)}")
+
+
+def growth_points(key: str, scale: float, figures: list[Figure]) -> list[GrowthPoint]:
+    """The growth-table entries of one scaled run."""
+    points = []
+    for figure in figures:
+        size = _size(figure)
+        if key in ("pollcost", "bigfeed", "memory"):
+            series = figure.name.split(" (")[0] if key != "memory" else "Peak RSS"
+            points.append(GrowthPoint(series, scale, size, figure.value, figure.unit))
+        elif key == "fanout" and "total_s" in figure.extra:
+            total = figure.extra["total_s"]
+            points.append(GrowthPoint("Fan-out, poll → last message", scale, size, total, "s"))
+        elif key == "fanout" and "p99_ms" in figure.extra:
+            p99 = figure.extra["p99_ms"]
+            points.append(GrowthPoint("/status p99 during the fan-out", scale, size, p99, "ms"))
+    return points
+
+
+def _size(figure: Figure) -> str:
+    extra = figure.extra
+    if "subscriptions" in extra:
+        return f"{extra['elections']:,.0f} el., {extra['subscriptions']:,.0f} subs"
+    if "channels" in extra:
+        return f"{extra['channels']:,.0f} ch."
+    if "elections" in extra:
+        return f"{extra['elections']:,.0f} el."
+    return ""
+
+
+async def run_growth(sizes: Sizes, keys: tuple[str, ...] = ("pollcost", "bigfeed")) -> Results:
+    """The given figures at every scale (fan-out at its two); 1× results become the figures."""
+    figures: list[Figure] = []
+    growth: list[GrowthPoint] = []
+    for key in keys:
+        for scale in FANOUT_SCALES if key == "fanout" else SCALES:
+            measured = await measure_one(key, sizes, scale)
+            growth += growth_points(key, scale, measured)
+            if scale == 1.0:
+                figures += measured
+    return Results(figures, growth)
+
+
+async def run_all(sizes: Sizes) -> Results:
+    """Everything, in the order of DESIGN §11's table."""
+    figures = await measure_one("latency", sizes)
+    scaled = await run_growth(sizes, ("pollcost", "bigfeed", "fanout", "memory"))
+    return Results(figures + scaled.figures, scaled.growth)

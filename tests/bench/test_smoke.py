@@ -1,0 +1,97 @@
+"""The benchmarks at tiny sizes, so they cannot rot unnoticed: each runs its real path and
+produces a number. No timing target is asserted here (that is `make bench`'s job)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from bench import bigfeed, fanout, latency, memory, pollcost, report
+from bench.common import Figure, GrowthPoint, percentile
+from bench.documents import csv_feed, native_feed
+from bench.suite import growth_points
+from bot.feeds.base import FeedFormat, ParseContext
+from bot.feeds.parsers import parse
+
+
+def test_generated_feeds_parse_cleanly_with_every_election() -> None:
+    for fmt, body in (
+        (FeedFormat.NATIVE, native_feed(30, 3)),
+        (FeedFormat.NLRB_CSV, csv_feed(30, 3)),
+    ):
+        result = parse(fmt, body, ParseContext(source_id="smoke"))
+        assert len(result.tallies) == 30 and result.problems == ()
+
+
+def test_percentile_interpolates_between_ranks() -> None:
+    assert percentile([3.0, 1.0, 2.0, 4.0], 50) == 2.5
+    assert percentile([5.0], 95) == 5.0
+    assert math.isnan(percentile([], 50))
+
+
+async def test_latency_bench_times_changes_through_the_runtime() -> None:
+    [figure] = await latency.measure(changes=2)
+    assert 0 < figure.extra["p50_s"] <= figure.value <= figure.extra["max_s"]
+    assert figure.target == 1.5
+
+
+async def test_poll_cost_bench_measures_304_and_same_hash_polls() -> None:
+    figures = await pollcost.measure(elections=20, polls=5)
+    assert [f.name for f in figures] == [
+        "Unchanged poll CPU, 304 Not Modified",
+        "Unchanged poll CPU, 200, same hash",
+    ]
+    assert all(f.value > 0 and f.extra["wall_ms"] > 0 for f in figures)
+
+
+async def test_big_feed_bench_splits_each_format_into_parse_and_store() -> None:
+    figures = await bigfeed.measure(elections=20, repeats=1)
+    assert [f.name for f in figures] == ["Big feed ingest, native", "Big feed ingest, nlrb-csv"]
+    for figure in figures:
+        assert 0 < figure.extra["parse_ms"] < figure.value
+        assert 0 < figure.extra["store_ms"] < figure.value
+        assert "10 posts queued" in figure.detail
+
+
+@pytest.mark.e2e
+async def test_fan_out_bench_delivers_through_the_double_and_times_status(
+    shared_dir: Path,
+) -> None:
+    figures = await fanout.measure(channels=3)
+    ratio, rejected, status = figures
+    assert ratio.value > 0 and ratio.extra["total_s"] > 0
+    assert rejected.value >= 0
+    assert status.extra["p50_ms"] > 0
+    points = growth_points("fanout", 1.0, figures)
+    assert {p.figure for p in points} == {
+        "Fan-out, poll → last message",
+        "/status p99 during the fan-out",
+    }
+
+
+@pytest.mark.e2e
+async def test_memory_bench_measures_a_fresh_bot_process(shared_dir: Path) -> None:
+    [figure] = await memory.measure(elections=20, subscriptions=4)
+    assert figure.value >= figure.extra["after_imports_mb"] > 0
+    assert figure.extra["delivered"] == 4
+
+
+def test_report_has_a_row_and_a_command_per_figure() -> None:
+    figures = [
+        Figure("latency", "Detection latency p95", 1.2, "s", 1.5),
+        Figure("bigfeed", "Big feed ingest, native", 150.0, "ms", 100.0, detail="parse 60 ms"),
+        Figure("fanout", "429s received", 0, ""),
+    ]
+    growth = [
+        GrowthPoint("Big feed ingest, native", scale, f"{n} el.", ms, "ms")
+        for scale, n, ms in ((1.0, 5000, 150.0), (4.0, 20000, 600.0))
+    ]
+    text = report.render(figures, growth, 61.0, "1× is 5,000 elections")
+    assert (
+        "| 1 | Detection latency p95 | 1.20 s | ≤ 1.5 s | 0.80 ✅ | `python -m bench latency` |"
+        in text
+    )
+    assert "1.50 ❌ miss" in text and "`python -m bench bigfeed`" in text
+    assert "| 1.00 |" in text  # linear growth from 1× to 4×
