@@ -107,14 +107,19 @@ class TallyBot(commands.Bot):
     async def place_config_subscriptions(self) -> int:
         """Give the config's channel subscriptions their server, now that the channels are
         known, so `/subscriptions` lists them there. Returns how many were placed."""
-        placed = 0
+        async with self.store.read() as uow:  # usually nothing to do: no write lock then
+            unplaced = await uow.subscriptions.channels_without_guild()
+        found = {}
+        for sub in unplaced:
+            guild = getattr(self.get_channel(sub.target_id), "guild", None)
+            if guild is not None:
+                found[sub.id] = guild.id
+        if not found:
+            return 0
         async with self.store.transaction() as uow:
-            for sub in await uow.subscriptions.channels_without_guild():
-                channel = self.get_channel(sub.target_id)
-                guild = getattr(channel, "guild", None)
-                if guild is not None:
-                    placed += await uow.subscriptions.set_guild(sub.id, guild.id)
-        return placed
+            for subscription_id, guild_id in found.items():
+                await uow.subscriptions.set_guild(subscription_id, guild_id)
+        return len(found)
 
     async def close(self) -> None:
         if self.runtime is not None:

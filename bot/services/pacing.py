@@ -8,7 +8,10 @@ import time
 from collections.abc import Callable
 
 DISCORD_GLOBAL_PER_SECOND = 50.0
-DEFAULT_RATE = 45.0  # a margin under the global limit for clock skew and other traffic
+# Any 1 s window sees at most rate + burst requests: 47 + 2 = 49 < 50, with no 429 to
+# learn from, while 1,000 posts take 21.3 s (1.06 x the 20 s floor; 45/s would be 1.11 x).
+DEFAULT_RATE = 47.0
+DEFAULT_BURST = 2.0
 
 
 class TokenBucket:
@@ -26,8 +29,7 @@ class TokenBucket:
         if rate <= 0:
             raise ValueError("rate must be positive")
         self.rate = rate
-        # A burst no larger than one second's worth keeps any 1 s window under the limit.
-        self.capacity = capacity if capacity is not None else max(1.0, rate * 0.2)
+        self.capacity = capacity if capacity is not None else DEFAULT_BURST
         self._clock = clock
         self._tokens = self.capacity
         self._updated = clock()

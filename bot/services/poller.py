@@ -91,6 +91,8 @@ class Poller:
         self._on_enqueued = on_enqueued
         self._clock = clock
         self._rand = rand
+        self._states: dict[str, FeedState] = {}
+        self._stored: dict[str, dict[tuple[str, str], ParsedTally]] = {}
 
     @property
     def feeds(self) -> list[Feed]:
@@ -100,8 +102,7 @@ class Poller:
         """Poll one feed once; never raises for a feed's own failure."""
         feed = self._feeds[feed_id]
         now = self._clock()
-        async with self._store.read() as uow:
-            state = await uow.feeds.get(feed_id) or FeedState(feed_id)
+        state = await self._feed_state(feed_id)
         if state.next_attempt_at is not None and now < state.next_attempt_at:
             return PollReport(feed_id, "skipped")
         previous = Validators(state.etag, state.last_modified, state.content_hash)
@@ -112,6 +113,16 @@ class Poller:
         if isinstance(result, FetchFailure):
             return await self._fail(feed, state, result.reason, now, result.retry_after_s)
         return await self._ingest(feed, state, result, now)
+
+    async def _feed_state(self, feed_id: str) -> FeedState:
+        """The feed's state as last committed: read from the store once, then kept here,
+        so an unchanged poll costs no database read (this poller is its only writer)."""
+        state = self._states.get(feed_id)
+        if state is None:
+            async with self._store.read() as uow:
+                state = await uow.feeds.get(feed_id) or FeedState(feed_id)
+            self._states[feed_id] = state
+        return state
 
     async def _ingest(
         self, feed: Feed, state: FeedState, document: Document, now: datetime
@@ -129,20 +140,23 @@ class Poller:
                 problem.field or "-",
                 problem.error,
             )
+        fresh = self._unstored(feed.source.id, parsed)
+        new_state = replace(
+            state,
+            etag=document.validators.etag,
+            last_modified=document.validators.last_modified,
+            content_hash=document.validators.content_hash,
+            baseline_done=True,
+            last_success_at=now,
+            failures=0,
+            next_attempt_at=None,
+        )
         async with self._store.transaction() as uow:
-            posts = await self._store_and_publish(uow, parsed, not state.baseline_done, now)
-            await uow.feeds.save(
-                replace(
-                    state,
-                    etag=document.validators.etag,
-                    last_modified=document.validators.last_modified,
-                    content_hash=document.validators.content_hash,
-                    baseline_done=True,
-                    last_success_at=now,
-                    failures=0,
-                    next_attempt_at=None,
-                )
-            )
+            posts = await self._store_and_publish(uow, fresh, not state.baseline_done, now)
+            await uow.feeds.save(new_state)
+        # Committed: remember what the store now holds for this feed.
+        self._states[feed.source.id] = new_state
+        self._remember(feed.source.id, parsed)
         if state.failures:
             log.info("feed %s: recovered after %d failure(s)", feed.source.id, state.failures)
         if posts:
@@ -154,6 +168,21 @@ class Poller:
             tallies=len(parsed.tallies),
             problems=len(parsed.problems),
         )
+
+    def _unstored(self, feed_id: str, parsed: ParseResult) -> ParseResult:
+        """The tallies and elections that differ from what this feed last stored: a big feed
+        where 10 of 5,000 changed costs the store 10, not 5,000 (the store still skips a
+        tally whose only change is its timestamp)."""
+        known = self._stored.get(feed_id)
+        if not known:
+            return parsed
+        fresh = tuple(
+            p for p in parsed.tallies if known.get((p.tally.election_id, p.tally.round)) != p
+        )
+        return ParseResult(fresh, parsed.problems)
+
+    def _remember(self, feed_id: str, parsed: ParseResult) -> None:
+        self._stored[feed_id] = {(p.tally.election_id, p.tally.round): p for p in parsed.tallies}
 
     async def ingest_report(self, tallies: Sequence[ParsedTally]) -> int:
         """Take tallies from `/report` (source "report", the lowest precedence) through the
@@ -223,10 +252,10 @@ class Poller:
             return
         if state.failures:
             log.info("feed %s: recovered after %d failure(s)", state.feed_id, state.failures)
+        new_state = replace(state, last_success_at=now, failures=0, next_attempt_at=None)
         async with self._store.transaction() as uow:
-            await uow.feeds.save(
-                replace(state, last_success_at=now, failures=0, next_attempt_at=None)
-            )
+            await uow.feeds.save(new_state)
+        self._states[state.feed_id] = new_state
 
     async def _fail(
         self,
@@ -248,16 +277,16 @@ class Poller:
             failures,
             delay,
         )
+        new_state = replace(
+            state,
+            last_error=reason,
+            last_error_at=now,
+            failures=failures,
+            next_attempt_at=now + timedelta(seconds=delay),
+        )
         async with self._store.transaction() as uow:
-            await uow.feeds.save(
-                replace(
-                    state,
-                    last_error=reason,
-                    last_error_at=now,
-                    failures=failures,
-                    next_attempt_at=now + timedelta(seconds=delay),
-                )
-            )
+            await uow.feeds.save(new_state)
+        self._states[feed.source.id] = new_state
         return PollReport(feed.source.id, "failed", error=reason)
 
 

@@ -3,6 +3,8 @@ work, each one transaction."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +39,7 @@ class Store:
         self._engine = engine
         self._target = target
         self._nonce_salt: str | None = None
+        self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, url: str, *, busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS) -> Store:
@@ -100,7 +103,10 @@ class Store:
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
         """One unit of work in one write transaction: committed when the block ends,
         rolled back when it raises. On SQLite it takes the write lock at once."""
-        async with self._connect(immediate=True) as conn, conn.begin():
+        # SQLite has one writer: queue this process's writers here rather than have them
+        # spin on the database lock (and fail after busy_timeout under a burst).
+        lock = self._write_lock if self._target.is_sqlite else contextlib.nullcontext()
+        async with lock, self._connect(immediate=True) as conn, conn.begin():
             yield UnitOfWork(conn, partial(self._salt, conn))
 
     @asynccontextmanager
