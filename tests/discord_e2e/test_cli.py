@@ -77,3 +77,53 @@ async def test_a_missing_token_suggests_the_dry_run(tmp_path: Path) -> None:
     code, _out, err = await bot_command("run", "--config", str(path), token=None)
     assert code == 1
     assert "DISCORD_TOKEN is not set" in err and "--dry-run" in err
+
+
+async def test_run_posts_for_real_and_prints_each_sent_delivery_as_jsonl(
+    discord_double: DiscordDouble, tmp_path: Path
+) -> None:
+    import json
+    import signal
+
+    from tests.support.jfk8 import jfk8
+
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps(jfk8("counting", 10, 5)), encoding="utf-8")
+    path = config(tmp_path, discord_double.port)
+    path.write_text(
+        path.read_text(encoding="utf-8")
+        + f"feeds:\n  - id: organizers\n    url: {feed.as_uri()}\n    format: native\n"
+        "    interval: 1s\n"
+        f"subscriptions:\n  - election: jfk8\n    channel_id: {discord_double.channel.id}\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "DISCORD_TOKEN": "test-token"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(path),
+        "--output",
+        "jsonl",
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await discord_double.wait_until_ready(timeout=15)
+        await asyncio.sleep(1.5)  # the silent baseline
+        feed.write_text(json.dumps(jfk8("paused", 20, 15)), encoding="utf-8")
+        assert proc.stdout is not None
+        line = await asyncio.wait_for(proc.stdout.readline(), 15)
+        printed = json.loads(line)
+        assert printed["target"] == f"channel:{discord_double.channel.id}"
+        assert printed["events"] == ["count_updated", "status_changed"]
+        [sent] = await discord_double.wait_for_messages(discord_double.channel)
+        assert sent["content"] == printed["message"]["content"]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _out, err = await asyncio.wait_for(proc.communicate(), 15)
+    assert proc.returncode == 0, err.decode()
