@@ -77,16 +77,20 @@ class PollScheduler:
 
     async def stop(self, grace_s: float = 5.0) -> None:
         """Stop scheduling and let running polls finish their transaction (cancelled after
-        `grace_s`), so the database is never closed under a poll."""
-        self.shutdown()
+        `grace_s`), so the database is never closed under a poll. APScheduler's shutdown
+        cancels running jobs, so it comes last: pause, wait, then shut down."""
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.pause()
         if self._running:
             _done, late = await asyncio.wait(set(self._running), timeout=grace_s)
             for task in late:
                 task.cancel()
             if late:
+                await asyncio.wait(late, timeout=1.0)
                 log.warning(
                     "%d poll(s) still running after %.0fs were cancelled", len(late), grace_s
                 )
+        self.shutdown()
 
     def _guarded(self, feed_id: str, poll: JobFunc) -> JobFunc:
         """A poll that logs its own crash (one feed's bug never stops another feed's job)
@@ -98,6 +102,10 @@ class PollScheduler:
                 self._running.add(task)
             try:
                 await poll()
+            except asyncio.CancelledError:
+                # Only `stop` cancels a poll (it outlived the grace period): the process is
+                # going down, and its transaction rolled back. Not a crash to report.
+                log.info("feed %s: poll cancelled at shutdown", feed_id)
             except Exception:
                 log.exception("feed %s: poll crashed", feed_id)
             finally:

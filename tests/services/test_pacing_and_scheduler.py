@@ -66,3 +66,32 @@ async def test_jobs_run_repeatedly_one_at_a_time_and_survive_crashes() -> None:
     assert runs["slow"] >= 2 and runs["crashy"] >= 3
     assert overlaps == 0
     assert job_id("slow") == "poll:slow"
+
+
+async def test_stop_waits_for_a_running_poll_then_cancels_it_quietly(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    started_runs: list[str] = []
+    finished: list[str] = []
+
+    async def quick() -> None:
+        started_runs.append("quick")
+        await asyncio.sleep(0.2)
+        finished.append("quick")
+
+    async def stuck() -> None:
+        started_runs.append("stuck")
+        await asyncio.sleep(30)
+
+    scheduler = PollScheduler()
+    scheduler.add_feed("quick", 60, quick)
+    scheduler.add_feed("stuck", 60, stuck)
+    scheduler.start()
+    async with asyncio.timeout(3):
+        while len(started_runs) < 2:  # noqa: ASYNC110  (both first runs are under way)
+            await asyncio.sleep(0.01)
+    started = time.monotonic()
+    await scheduler.stop(grace_s=0.5)
+    assert finished == ["quick"]  # the running poll was let finish
+    assert time.monotonic() - started < 2
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
