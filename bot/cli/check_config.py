@@ -1,20 +1,28 @@
-"""`check-config`: validate the config file and the environment, print the result."""
+"""`check-config`: validate the config file and the environment, print the result; and the
+config loading every other command shares (every problem to stderr, exit 2)."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from bot.config import ConfigError, describe_settings, load_settings
+from bot.config import ConfigError, Settings, describe_settings, load_settings
 
 
-def run(args: argparse.Namespace) -> int:
+def load_or_report(args: argparse.Namespace) -> Settings | None:
+    """Settings, or None after printing every problem to stderr."""
     try:
-        settings = load_settings(args.config)
+        return load_settings(args.config)
     except ConfigError as exc:
         print(f"{args.config}: {len(exc.problems)} problem(s):", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_or_report(args)
+    if settings is None:
         return 2
     print(f"# {args.config}: OK")
     print(describe_settings(settings), end="")

@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from bot.cli import check_feed
-from bot.cli.run import load_or_report
+from bot.cli.check_config import load_or_report
 from bot.services.runtime import declared_elections, identities
 
 

@@ -110,7 +110,7 @@ def _gateway_ended(task: asyncio.Task[None], stopping: asyncio.Event, failed: li
 
 def sync(args: argparse.Namespace) -> int:
     """Register the slash commands globally, or with one guild (`--guild`)."""
-    from bot.cli.run import load_or_report
+    from bot.cli.check_config import load_or_report
 
     settings = load_or_report(args)
     if settings is None:

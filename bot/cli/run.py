@@ -14,13 +14,8 @@ from collections.abc import Awaitable, Callable
 
 import aiohttp
 
-from bot.config import (
-    ConfigError,
-    Settings,
-    load_settings,
-    mask_url,
-    translate_database_url,
-)
+from bot.cli.check_config import load_or_report
+from bot.config import Settings, mask_url, translate_database_url
 from bot.services.poller import ExtraSubscriber
 from bot.services.printer import PrinterSender
 from bot.services.runtime import Runtime
@@ -44,17 +39,6 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
         default="text",
         help="how posts are printed (default: text)",
     )
-
-
-def load_or_report(args: argparse.Namespace) -> Settings | None:
-    """Settings, or None after printing every problem to stderr."""
-    try:
-        return load_settings(args.config)
-    except ConfigError as exc:
-        print(f"{args.config}: {len(exc.problems)} problem(s):", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return None
 
 
 def database_url(args: argparse.Namespace, settings: Settings) -> str:

@@ -146,22 +146,6 @@ class Tally:
         """The tally a round is diffed against when it is first seen."""
         return Tally(election_id=election_id, round=round_, status=Status.SCHEDULED)
 
-    def same_counts(self, other: Tally) -> bool:
-        """True when the two carry the same numbers and status (metadata aside)."""
-        return (
-            sorted(self.choices, key=_choice_key) == sorted(other.choices, key=_choice_key)
-            and self.challenged == other.challenged
-            and self.void == other.void
-            and self.status == other.status
-            and self.ballots_cast == other.ballots_cast
-            and self.eligible_voters == other.eligible_voters
-            and self.determinative_flag == other.determinative_flag
-        )
-
-
-def _choice_key(choice: Choice) -> tuple[str, bool, int]:
-    return (choice.name, choice.against, choice.votes)
-
 
 @dataclass(frozen=True, slots=True)
 class Change:

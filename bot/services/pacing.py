@@ -7,7 +7,6 @@ import asyncio
 import time
 from collections.abc import Callable
 
-DISCORD_GLOBAL_PER_SECOND = 50.0
 # Any 1 s window sees at most rate + burst requests: 47 + 2 = 49 < 50, with no 429 to
 # learn from, while 1,000 posts take 21.3 s (1.06 x the 20 s floor; 45/s would be 1.11 x).
 DEFAULT_RATE = 47.0
