@@ -107,7 +107,7 @@ async def fan_out(
     channels: int, *, status: bool = True, pacer: TokenBucket | None = None
 ) -> FanOut:
     """Run one fan-out of one update to `channels` channels through the double."""
-    from bot.client import TallyBot  # the discord edge: imported only when it runs
+    from bot.discord.client import TallyBot  # the discord edge: imported only when it runs
 
     double = DiscordDouble(openapi_spec(), global_limit=GLOBAL_LIMIT, validate=False)
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:

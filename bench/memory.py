@@ -133,8 +133,8 @@ async def _child(port: int, elections: int, subscriptions: int) -> dict[str, Any
     # What `python -m bot run` imports, and the discord edge it starts.
     import bot.cli.discord_run
     import bot.cli.main  # noqa: F401
-    from bot.client import TallyBot, point_discord_py_at
     from bot.config import FeedSettings, Settings
+    from bot.discord.client import TallyBot, point_discord_py_at
 
     after_imports = peak_rss_mb()
     sender = CountingSender(subscriptions)

@@ -75,8 +75,8 @@ def readme_slash_rows() -> dict[str, set[str]]:
 async def test_readme_slash_commands_and_options_exist_in_the_command_tree() -> None:
     import aiohttp
 
-    from bot.client import TallyBot
-    from bot.cogs import add_cogs
+    from bot.discord.client import TallyBot
+    from bot.discord.cogs import add_cogs
     from bot.store import Store
 
     store = await Store.open("sqlite+aiosqlite:///:memory:")

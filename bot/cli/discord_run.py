@@ -12,8 +12,8 @@ import sys
 import aiohttp
 import discord
 
-from bot.client import TallyBot, point_discord_py_at
 from bot.config import Settings
+from bot.discord.client import TallyBot, point_discord_py_at
 from bot.services.delivery import Delivery, Sender
 from bot.services.printer import PrinterSender
 from bot.store import Store

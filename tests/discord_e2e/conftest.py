@@ -11,8 +11,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.client import TallyBot
 from bot.config import DiscordSettings, ElectionSettings, FeedSettings, Settings
+from bot.discord.client import TallyBot
 from bot.store import Store
 from tests.discord_double import DiscordDouble, running
 from tests.discord_double.fixtures import discord_double, patched_discord  # noqa: F401

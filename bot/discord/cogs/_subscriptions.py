@@ -11,9 +11,9 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.cogs._replies import body_of
-from bot.cogs.errors import UserError
 from bot.core.models import Level
+from bot.discord.cogs._replies import body_of
+from bot.discord.cogs.errors import UserError
 from bot.render.body import Embed, EmbedFooter, MessageBody
 from bot.render.format import discord_timestamp, inert, number, sanitize
 from bot.render.messages import COLOUR_COUNTING, COLOUR_PAUSED

@@ -15,7 +15,7 @@ from bot.services.delivery import Delivery, Sender, SendFailure
 from bot.services.pacing import TokenBucket
 
 if TYPE_CHECKING:
-    from bot.client import TallyBot
+    from bot.discord.client import TallyBot
 
 log = logging.getLogger(__name__)
 

@@ -10,13 +10,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs._access import refuse_unless
-from bot.cogs._feeds import FeedHealth, health_body
-from bot.cogs._replies import reply, utcnow
-from bot.cogs.errors import UserError
+from bot.discord.cogs._access import refuse_unless
+from bot.discord.cogs._feeds import FeedHealth, health_body
+from bot.discord.cogs._replies import reply, utcnow
+from bot.discord.cogs.errors import UserError
 
 if TYPE_CHECKING:
-    from bot.client import TallyBot
+    from bot.discord.client import TallyBot
 
 Choice = app_commands.Choice
 SCOPE_CHOICES = [

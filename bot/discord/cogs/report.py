@@ -12,16 +12,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import _elections
-from bot.cogs._access import is_reporter, refuse_unless
-from bot.cogs._replies import reply, utcnow
-from bot.cogs._report import ReportInput, build_report, recorded_text
-from bot.cogs.errors import UserError
 from bot.core.models import Status
+from bot.discord.cogs import _elections
+from bot.discord.cogs._access import is_reporter, refuse_unless
+from bot.discord.cogs._replies import reply, utcnow
+from bot.discord.cogs._report import ReportInput, build_report, recorded_text
+from bot.discord.cogs.errors import UserError
 from bot.render.format import status_label
 
 if TYPE_CHECKING:
-    from bot.client import TallyBot
+    from bot.discord.client import TallyBot
 
 log = logging.getLogger(__name__)
 

@@ -8,11 +8,11 @@ import discord
 import pytest
 from discord import app_commands
 
-from bot.cogs import _subscriptions
-from bot.cogs.subscriptions import Subscriptions
 from bot.core.models import Level
+from bot.discord.cogs import _subscriptions
+from bot.discord.cogs.subscriptions import Subscriptions
 from bot.store import StaticSubscription, Store, SubscriptionKind
-from tests.cogs.fakes import (
+from tests.discord.cogs.fakes import (
     CHANNEL_ID,
     GUILD_ID,
     MANAGER,

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from bot.store import Store
-from tests.cogs.fakes import make_bot, seed
+from tests.discord.cogs.fakes import make_bot, seed
 
 
 def _url(path: Path) -> str:

@@ -7,8 +7,8 @@ import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.cogs.errors import UnknownElection, UserError
 from bot.core.models import Election, Tally
+from bot.discord.cogs.errors import UnknownElection, UserError
 from bot.render.body import MessageBody
 from bot.render.listing import PER_PAGE, ElectionEntry, page_count, render_elections_page
 from bot.render.messages import render_status

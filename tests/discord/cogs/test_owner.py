@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.cogs.owner import Owner
+from bot.discord.cogs.owner import Owner
 from bot.store import FeedState, Store
-from tests.cogs.fakes import (
+from tests.discord.cogs.fakes import (
     GUILD_ID,
     OWNER_ID,
     T0,

@@ -49,7 +49,7 @@ class TallyBot(commands.Bot):
         wrap_sender: Any = None,
         **options: Any,
     ) -> None:
-        from bot.tree import TallyTree
+        from bot.discord.tree import TallyTree
 
         intents = discord.Intents.none()
         intents.guilds = True  # channels, roles and our own member, for permission checks
@@ -71,8 +71,8 @@ class TallyBot(commands.Bot):
         self._wrap_sender = wrap_sender
 
     async def setup_hook(self) -> None:
-        from bot.cogs import add_cogs
-        from bot.senders import DiscordSender
+        from bot.discord.cogs import add_cogs
+        from bot.discord.senders import DiscordSender
 
         await add_cogs(self)
         if self._run_services:

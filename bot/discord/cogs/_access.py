@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 import discord
 
-from bot.cogs.errors import UserError
 from bot.config import Reporters
+from bot.discord.cogs.errors import UserError
 
 
 def role_ids_of(user: discord.abc.User) -> set[int]:

@@ -8,15 +8,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import _elections, _subscriptions
-from bot.cogs._replies import reply
-from bot.cogs._subscriptions import Outcome, Wanted, describe
-from bot.cogs.errors import UserError
 from bot.core.models import Level
+from bot.discord.cogs import _elections, _subscriptions
+from bot.discord.cogs._replies import reply
+from bot.discord.cogs._subscriptions import Outcome, Wanted, describe
+from bot.discord.cogs.errors import UserError
 from bot.store import ALL_ELECTIONS, SubscriptionKind
 
 if TYPE_CHECKING:
-    from bot.client import TallyBot
+    from bot.discord.client import TallyBot
 
 Choice = app_commands.Choice
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.cogs.errors import UserError
 from bot.core.models import Election, SourceKind, Status, Tally
+from bot.discord.cogs.errors import UserError
 from bot.feeds.base import FeedFormat, ParseContext, ParsedTally, ParseError, Problem
 from bot.feeds.parsers import parse
 from bot.render.format import number, round_label, sanitize, status_label

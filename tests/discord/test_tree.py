@@ -11,10 +11,10 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import add_cogs
-from bot.cogs.errors import UserError
-from bot.tree import GENERIC_FAILURE, user_message
-from tests.cogs.fakes import answer_of, make_interaction, mention_free, tree
+from bot.discord.cogs import add_cogs
+from bot.discord.cogs.errors import UserError
+from bot.discord.tree import GENERIC_FAILURE, user_message
+from tests.discord.cogs.fakes import answer_of, make_interaction, mention_free, tree
 
 
 async def test_a_user_error_becomes_an_ephemeral_reply(bot: Any) -> None:
@@ -32,7 +32,7 @@ async def test_an_unexpected_error_is_logged_with_the_command_and_answered_gener
 ) -> None:
     interaction = make_interaction(bot, command="history")
     boom = app_commands.CommandInvokeError(_command(), RuntimeError("disk on fire"))
-    with caplog.at_level(logging.ERROR, logger="bot.tree"):
+    with caplog.at_level(logging.ERROR, logger="bot.discord.tree"):
         await tree().on_error(interaction, boom)
     [record] = caplog.records
     assert "/history" in record.getMessage()

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.cogs._replies import body_of
 from bot.config import format_duration
+from bot.discord.cogs._replies import body_of
 from bot.render.body import Embed, EmbedField, MessageBody
 from bot.render.format import as_utc, discord_timestamp, number, sanitize
 from bot.render.messages import COLOUR_COUNTING, COLOUR_LOSS, COLOUR_PAUSED

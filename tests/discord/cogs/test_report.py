@@ -8,14 +8,14 @@ from unittest.mock import create_autospec
 
 import pytest
 
-from bot.cogs._report import ReportInput, build_report, parse_counts
-from bot.cogs.errors import UserError
-from bot.cogs.report import Reports
 from bot.core.models import Choice, Election, Level, SourceKind, Status, Tally
+from bot.discord.cogs._report import ReportInput, build_report, parse_counts
+from bot.discord.cogs.errors import UserError
+from bot.discord.cogs.report import Reports
 from bot.feeds.fetch import Fetcher
 from bot.services.poller import Poller
 from bot.store import Published, Store, SubscriptionKind
-from tests.cogs.fakes import (
+from tests.discord.cogs.fakes import (
     CHANNEL_ID,
     JFK8,
     OWNER_ID,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.cogs import _elections
-from bot.cogs.elections import Elections
 from bot.core.models import Election
+from bot.discord.cogs import _elections
+from bot.discord.cogs.elections import Elections
 from bot.store import Store
-from tests.cogs.fakes import T0, answer_of, invoke, make_interaction, mention_free
+from tests.discord.cogs.fakes import T0, answer_of, invoke, make_interaction, mention_free
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

@@ -11,14 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cogs import _elections
-from bot.cogs._replies import reply, utcnow
+from bot.discord.cogs import _elections
+from bot.discord.cogs._replies import reply, utcnow
 from bot.render.charts import render_history_png_async
 from bot.render.format import number, short_name
 from bot.render.messages import COLOUR_COUNTING
 
 if TYPE_CHECKING:
-    from bot.client import TallyBot
+    from bot.discord.client import TallyBot
 
 Choice = app_commands.Choice
 

@@ -14,14 +14,14 @@ from unittest.mock import create_autospec
 import discord
 from discord import app_commands
 
-from bot.client import TallyBot
 from bot.config import DiscordSettings, FeedSettings, Reporters, Settings
 from bot.core.models import Choice, Election, SourceKind, Status, Tally
+from bot.discord.client import TallyBot
+from bot.discord.tree import TallyTree
 from bot.services.poller import Poller
 from bot.services.runtime import Runtime
 from bot.services.scheduler import PollScheduler
 from bot.store import Published, Store
-from bot.tree import TallyTree
 
 GUILD_ID = 900_000_000_000_000_001
 CHANNEL_ID = 900_000_000_000_000_010

@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
-from bot.cogs._replies import no_mentions
-from bot.cogs.errors import UserError
+from bot.discord.cogs._replies import no_mentions
+from bot.discord.cogs.errors import UserError
 
 if TYPE_CHECKING:
-    from bot.client import TallyBot
+    from bot.discord.client import TallyBot
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""The Discord edge: the bot, its command tree, its senders and its slash commands."""
