@@ -7,7 +7,9 @@ from datetime import datetime
 from enum import StrEnum
 
 DEFAULT_ROUND = "initial"
-RESERVED_ID = "all"
+RESERVED_ID = "all"  # an election id meaning "every election" in subscriptions
+LANGUAGES = ("en", "es")  # what posts, replies and the page speak (DESIGN §13)
+DEFAULT_LANGUAGE = "en"
 
 
 class Status(StrEnum):
@@ -70,6 +72,7 @@ class Event(StrEnum):
     CHALLENGES_DETERMINATIVE = "challenges_determinative"
     COUNT_FINAL = "count_final"
     STATUS_CHANGED = "status_changed"
+    NOTE_CHANGED = "note_changed"
     CORRECTION = "correction"
 
 
@@ -84,6 +87,7 @@ EVENT_PRECEDENCE: tuple[Event, ...] = (
     Event.COUNT_STARTED,
     Event.STATUS_CHANGED,
     Event.COUNT_UPDATED,
+    Event.NOTE_CHANGED,
 )
 
 
@@ -93,6 +97,21 @@ class Level(StrEnum):
     ALL = "all"
     MAJOR = "major"
     FINAL = "final"
+
+
+class SubscriptionMode(StrEnum):
+    """`post`: a new message per post; `live`: one message per round, edited (DESIGN §5)."""
+
+    POST = "post"
+    LIVE = "live"
+
+
+class DeliveryMode(StrEnum):
+    """What one delivery does at its target: post a message, or create or edit a live one."""
+
+    POST = "post"
+    LIVE_CREATE = "live_create"
+    LIVE_EDIT = "live_edit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +129,7 @@ class Election:
 
     id: str
     name: str | None = None
+    short_name: str | None = None  # post titles: "JFK8" (DESIGN §6 `short_name`)
     aliases: tuple[str, ...] = ()
     case_number: str | None = None
     unit: str = "A"
@@ -148,6 +168,19 @@ class Tally:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredBallot:
+    """A ballot the config declares for one round (DESIGN §4, declared ballots): `/report`
+    works from the first batch, posts show these names, and the declared figures fill in
+    what a source leaves out. Choices carry no votes (0)."""
+
+    election_id: str
+    round: str = DEFAULT_ROUND
+    choices: tuple[Choice, ...] = ()
+    eligible_voters: int | None = None
+    ballots_cast: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Change:
     """The events one poll found for one (election, round): at most one post."""
 
@@ -156,6 +189,31 @@ class Change:
     events: tuple[Event, ...]
     previous: Tally
     current: Tally
+
+    @property
+    def title_event(self) -> Event:
+        """The event that names the post (DESIGN §5 precedence)."""
+        return min(self.events, key=EVENT_PRECEDENCE.index)
+
+
+@dataclass(frozen=True, slots=True)
+class Post:
+    """One change of one (election, round), stored once and rendered once per (language,
+    mode) however many targets it has (DESIGN §2, §7).
+
+    `previous` is the published tally the change was computed from (None when the round had
+    none before); for a coalesced delivery, which spans several posts, it is the oldest
+    post's `previous` and `events` the union of theirs. `other_rounds`: the election's other
+    published rounds as they were when the post was planned.
+    """
+
+    election_id: str
+    round: str
+    events: tuple[Event, ...]
+    tally: Tally
+    previous: Tally | None = None
+    other_rounds: tuple[Tally, ...] = ()
+    planned_at: datetime | None = None
 
     @property
     def title_event(self) -> Event:

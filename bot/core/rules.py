@@ -173,6 +173,12 @@ def remaining(tally: Tally) -> int | None:
     return max(0, tally.ballots_cast - counted)
 
 
+def complete(tally: Tally) -> bool:
+    """The count of the round is over: nothing remains (status `final` or later, or
+    `ballots_cast` known and every ballot counted or set aside), DESIGN §3."""
+    return remaining(tally) == 0
+
+
 def challenges_determinative(tally: Tally) -> bool:
     """The source's own flag when it has one; else whether the challenged could change it."""
     if tally.determinative_flag is not None:
