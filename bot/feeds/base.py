@@ -3,6 +3,7 @@ and a parse return. No I/O here."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -105,6 +106,11 @@ class ParseError(Exception):
     """
 
 
+class UnavailablePage(ParseError):
+    """Not a document at all: a firewall, maintenance or error page served with HTTP 200.
+    The poller treats it as a failed fetch (backed off), not as a document to fix."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParseContext:
     """What a parser needs beyond the bytes.
@@ -115,3 +121,10 @@ class ParseContext:
 
     source_id: str
     identities: Mapping[tuple[str, str], Election] = field(default_factory=dict)
+    deadline: float | None = None  # a time.monotonic() value: past it the parse fails
+
+    def check_deadline(self) -> None:
+        """Raise ParseError once the parse has run past its time limit (parsers call this
+        in their loops, so a hostile document costs bounded work)."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ParseError("parsing took longer than its time limit: the document is too big")

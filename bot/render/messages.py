@@ -10,6 +10,7 @@ from urllib.parse import quote
 from bot.core.models import EVENT_PRECEDENCE, Change, Election, Event, Status, Tally
 from bot.core.rules import OutcomeKind, Summary, summarize
 from bot.render.body import (
+    CONTENT_MAX,
     URL_MAX,
     AllowedMentions,
     Embed,
@@ -300,3 +301,17 @@ def _fields(
         lines = [round_summary(t, summarize(t)) for t in earlier]
         add("Earlier rounds", "\n".join(lines), inline=False)
     return fields
+
+
+def with_mention(body: MessageBody, role_id: int | None) -> MessageBody:
+    """A copy of `body` that pings `role_id` (and nothing else): the mention opens the
+    content and is the only role allowed_mentions lets through. Cheap: one body serves a
+    whole fan-out, and each subscription adds its own role."""
+    if role_id is None:
+        return body
+    content = f"<@&{role_id}> {body['content']}".strip()
+    return MessageBody(
+        content=truncate(content, CONTENT_MAX),
+        embeds=body["embeds"],
+        allowed_mentions=allowed_mentions(role_id),
+    )
