@@ -9,7 +9,7 @@ import gettext as stdlib_gettext
 import io
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from importlib.abc import Traversable
 
@@ -27,9 +27,9 @@ LOCALES: dict[str, str] = {"en": "en_US", "es": "es_US"}
 
 # Shares of the vote and turnout: whole or one-decimal percents ("55.5%", "50%").
 _SHARE = "#,##0.#%"
-_WHOLE_PERCENT = "#,##0%"
 _SIGNED = "+#,##0;-#,##0"  # "-" is the locale's minus sign
 _ONE_DECIMAL = "#,##0.#"
+NUMBER_CACHE = 4096  # formatted numbers kept per language
 
 
 def catalogue_path(language: str) -> Traversable:
@@ -57,13 +57,17 @@ class Translator:
         self._catalogue = catalogue
         self._decimal: NumberPattern = self.locale.decimal_formats[None]
         self._share = parse_pattern(_SHARE)
-        self._whole_percent = parse_pattern(_WHOLE_PERCENT)
         self._signed = parse_pattern(_SIGNED)
         self._one_decimal = parse_pattern(_ONE_DECIMAL)
         date = self.locale.date_formats["medium"].pattern
         self._time = self.locale.time_formats["short"].pattern
         self._datetime = str(self.locale.datetime_formats["medium"])
         self._datetime = self._datetime.replace("{1}", date).replace("{0}", self._time)
+        # Babel's pattern.apply costs ~15 µs; a post writes a number several times (title,
+        # content, choice lines, what moved), and a count's figures recur from post to post.
+        self._number = lru_cache(maxsize=NUMBER_CACHE)(self._format_number)
+        self._signed_cached = lru_cache(maxsize=NUMBER_CACHE)(self._format_signed)
+        self._share_cached = lru_cache(maxsize=NUMBER_CACHE)(self._format_share)
 
     def __repr__(self) -> str:
         return f"Translator({self.language!r})"
@@ -86,11 +90,11 @@ class Translator:
 
     def number(self, value: int) -> str:
         """A whole number with the locale's grouping: 8325 -> "8,325"."""
-        return str(self._decimal.apply(value, self.locale))
+        return self._number(value)
 
     def signed(self, value: int) -> str:
         """A change with its sign: "+692", "-9"."""
-        return str(self._signed.apply(value, self.locale))
+        return self._signed_cached(value)
 
     def decimal(self, value: float) -> str:
         """A number with at most one decimal: 55.5 -> "55.5"."""
@@ -98,6 +102,15 @@ class Translator:
 
     def share(self, fraction: float) -> str:
         """A fraction (0.555) as a whole or one-decimal percent: "55.5%", "50%"."""
+        return self._share_cached(fraction)
+
+    def _format_number(self, value: int) -> str:
+        return str(self._decimal.apply(value, self.locale))
+
+    def _format_signed(self, value: int) -> str:
+        return str(self._signed.apply(value, self.locale))
+
+    def _format_share(self, fraction: float) -> str:
         return str(self._share.apply(Decimal(str(fraction)), self.locale))
 
     def share_of(self, part: int, whole: int) -> str:
@@ -106,7 +119,7 @@ class Translator:
 
     def whole_percent(self, percent: int) -> str:
         """A whole percent already rounded (42 -> "42%")."""
-        return str(self._whole_percent.apply(Decimal(percent) / 100, self.locale))
+        return self._share_cached(float(Decimal(percent) / 100))
 
     def time(self, moment: datetime) -> str:
         """The time of day in UTC, short, with the zone named: "2:05 PM UTC"."""

@@ -131,9 +131,8 @@ def view_body(view: View) -> MessageBody:
     if view.link:
         embed["url"] = view.link
         embed["author"]["url"] = view.link
-    return fit_limits(
-        MessageBody(content=content, embeds=[embed], allowed_mentions=allowed_mentions())
-    )
+    body = MessageBody(content=content, embeds=[embed], allowed_mentions=allowed_mentions())
+    return fit_limits(body, owned=True)
 
 
 def _description(view: View) -> str:
