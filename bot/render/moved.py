@@ -13,7 +13,7 @@ from bot.core.diff import match_choices
 from bot.core.models import Choice, Tally
 from bot.core.rules import is_single_union
 from bot.render.i18n import Translator
-from bot.render.labels import choice_name
+from bot.render.labels import choice_name, status_label
 from bot.render.rich import Moment, Text, TimeStyle, fill, join, plain
 
 SEPARATOR = " · "
@@ -152,12 +152,20 @@ def moved_for_live(
     correction: bool,
     at: datetime | None,
 ) -> Moved | None:
-    """The live message's last change: "Last batch: ALU +692 · No union +635, 14:05"."""
+    """The live message's last change: "Last batch: ALU +692 · No union +635, 14:05", or
+    the status it moved to when no figure moved ("Last change: Count paused, 14:05")."""
     if previous is None:
         return None
     items = movements(t, previous, current, correction=correction)
     if not items:
-        return None
+        if previous.status == current.status:
+            return None
+        status = status_label(t, current.status)
+        if at is None:
+            return Moved(fill(t.gettext("Last change: {status}"), status=status), items, False)
+        template = t.gettext("Last change: {status}, {time}")
+        line = fill(template, status=status, time=Moment(at, TimeStyle.TIME))
+        return Moved(line, items, False)
     changes = _changes(t, items)
     if at is None:
         if correction:

@@ -345,3 +345,20 @@ def test_earlier_rounds_are_summarised() -> None:
     )
     (line,) = shown.other_rounds
     assert f"{num(738)}–{num(1798)}" in said(line) and num(505) in said(line)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_live_message_names_a_status_change_as_its_last_change(language: str) -> None:
+    counting = replace(jfk8_paused(), status=Status.COUNTING)
+    live = view(
+        jfk8_paused(),
+        Event.STATUS_CHANGED,
+        language=language,
+        mode=RenderMode.LIVE,
+        previous=counting,
+    )
+    assert live.moved is not None and live.moved.items == ()
+    status = translator(language).pgettext("status", "Count paused")
+    assert status in said(live.moved.line, language)
+    same = view(jfk8_paused(), Event.NOTE_CHANGED, mode=RenderMode.LIVE, previous=jfk8_paused())
+    assert same.moved is None
