@@ -1,6 +1,13 @@
 """The neutral view model: everything a post, a live message or a /status answer shows, as
 translated structured values without any markup. Built once per (post, language, mode);
-the Discord, text and HTML adapters each write it their own way (DESIGN §2, §5, §13)."""
+the Discord, text and HTML adapters each write it their own way (DESIGN §2, §5, §13).
+
+Writing an adapter (`messages.py` for Discord, `text.py` for text; the web page's HTML):
+walk each `Text` (see `rich.py`): `Plain` is our own words, `Feed` words from a feed to
+escape, `Code` an id, `Strong` emphasis, `Moment` a time (Discord: `<t:…>`; elsewhere the
+view's `Translator.date_time`/`time`, in UTC), `Link` an anchor. `tone` picks a colour,
+`Figure.alert` a warning mark, `ChoiceLine.fraction` a bar. Numbers are already written
+for the language (Babel); an adapter never formats one itself."""
 
 from __future__ import annotations
 
