@@ -18,7 +18,7 @@ from bot.services.delivery import DeliveryWorker, LocaleOf, Sender, WorkerOption
 from bot.services.outage import StoreHealth
 from bot.services.pipeline import LocalWakeups, Pipeline
 from bot.services.poller import Poller
-from bot.services.rendering import Renderer, render_delivery_body
+from bot.services.rendering import Renderer, delivery_renderer
 from bot.services.runtime import (
     Runtime,
     declared_ballots,
@@ -42,7 +42,7 @@ def build_runtime(
     *,
     extra_subscribers: Sequence[Subscriber] = (),
     locale_of: LocaleOf = lambda _guild: None,
-    renderer: Renderer = render_delivery_body,
+    renderer: Renderer | None = None,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> Runtime:
     """Every service of one process, wired: fetcher, pipeline, poller, delivery worker."""
@@ -52,7 +52,7 @@ def build_runtime(
     worker = DeliveryWorker(
         store,
         sender,
-        renderer,
+        renderer or delivery_renderer(settings.http.public_url),
         health,
         WorkerOptions(
             holder=holder_id(),

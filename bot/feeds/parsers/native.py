@@ -195,6 +195,7 @@ def _to_parsed(
     election = Election(
         id=election_id,
         name=item.get("name"),
+        short_name=item.get("short_name"),
         aliases=tuple(item.get("aliases", ())),
         case_number=item.get("case_number"),
         unit=item.get("unit", DEFAULT_UNIT),
