@@ -5,7 +5,7 @@ an aiohttp test server on 127.0.0.1."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +17,7 @@ from bot.core.models import Choice, Election, SourceKind, Status, Tally
 from bot.services.hub import ChangeHub
 from bot.store import Published, Store
 from bot.web import build_web_app
+from bot.web.context import CONTEXT, WebContext
 from bot.web.streams import StreamSettings
 
 T0 = datetime(2022, 3, 31, 23, 0, tzinfo=UTC)
@@ -119,6 +120,20 @@ class Web:
     @property
     def base(self) -> str:
         return str(self.client.make_url("")).rstrip("/")
+
+    @property
+    def context(self) -> WebContext:
+        return self.client.server.app[CONTEXT]  # type: ignore[index]
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Until `check()` holds (for state the app reaches on its own, such as a stream
+    noticed closed), else fail after `timeout` seconds."""
+    for _ in range(int(timeout / 0.01)):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still not true after {timeout} s")
 
 
 @asynccontextmanager
