@@ -8,6 +8,7 @@ answers from bodies cached per published state.
 from __future__ import annotations
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.web.context import CONTEXT, WebContext
 from bot.web.i18n import negotiate, primary_tag
@@ -23,7 +24,24 @@ ID = r"{id:[^/.]+}"
 OPEN_READ = {"Access-Control-Allow-Origin": "*"}
 
 
+class Answer(Exception):
+    """Stops a handler with this response (a 404 page, a redirect, a 503)."""
+
+    def __init__(self, response: web.StreamResponse) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+@web.middleware
+async def _answers(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except Answer as answer:
+        return answer.response
+
+
 def add_routes(app: web.Application) -> None:
+    app.middlewares.append(_answers)
     app.router.add_get("/", index)
     app.router.add_get("/feed.json", feed)
     app.router.add_get(f"/e/{ID}.json", election_json)
@@ -36,9 +54,8 @@ def add_routes(app: web.Application) -> None:
 def _context(request: web.Request) -> WebContext:
     context = request.app[CONTEXT]
     if not context.snapshot.loaded:
-        raise web.HTTPServiceUnavailable(
-            text="Starting: the published state is not read yet.\n", headers={"Retry-After": "2"}
-        )
+        text = "Starting: the published state is not read yet.\n"
+        raise Answer(web.Response(status=503, text=text, headers={"Retry-After": "2"}))
     return context
 
 
@@ -65,20 +82,20 @@ def _election(request: web.Request, context: WebContext, suffix: str) -> Electio
         location = election_path(election_id) + suffix
         if request.query_string:
             location += "?" + request.query_string
-        raise web.HTTPMovedPermanently(location)
+        raise Answer(web.Response(status=301, headers={"Location": location}))
     state = context.snapshot.get(election_id)
     assert state is not None  # resolve() found it
     return state
 
 
-def _not_found(request: web.Request, context: WebContext, key: str) -> web.HTTPNotFound:
+def _not_found(request: web.Request, context: WebContext, key: str) -> Answer:
     language, sticky = _language(request, context)
     words = context.pages.words(language)
     message = words._("No election is called “%(key)s”.") % {"key": key[:100]}
     if request.path.endswith((".json", "/events", ".svg")):
-        return web.HTTPNotFound(text=message + "\n")
+        return Answer(web.Response(status=404, text=message + "\n"))
     body = context.pages.not_found(language, message, sticky=sticky)
-    return web.HTTPNotFound(body=body, headers={"Content-Type": HTML})
+    return Answer(web.Response(status=404, body=body, headers={"Content-Type": HTML}))
 
 
 async def index(request: web.Request) -> web.StreamResponse:
@@ -133,7 +150,7 @@ async def static(request: web.Request) -> web.StreamResponse:
     context = request.app[CONTEXT]
     found = context.static.get(request.match_info["name"])
     if found is None:
-        raise web.HTTPNotFound(text="Not found.\n")
+        return web.Response(status=404, text="Not found.\n")
     headers = {"Cache-Control": "public, max-age=86400", "ETag": found.etag}
     if request.headers.get("If-None-Match") == found.etag:
         return web.Response(status=304, headers=headers)

@@ -18,6 +18,7 @@ from bot.services.hub import ChangeHub
 from bot.store import Published, Store
 from bot.web import build_web_app
 from bot.web.context import CONTEXT, WebContext
+from bot.web.i18n import Catalogues
 from bot.web.streams import StreamSettings
 
 T0 = datetime(2022, 3, 31, 23, 0, tzinfo=UTC)
@@ -143,10 +144,17 @@ async def serve(
     hub: ChangeHub | None = None,
     streams: StreamSettings | None = None,
     http: StaticHttp | None = None,
+    catalogues: Catalogues | None = None,
 ) -> AsyncIterator[Web]:
     """The app on a test server on 127.0.0.1 (a free port), started and cleaned up."""
     hub = hub or ChangeHub()
-    app = build_web_app(store=store, hub=hub, settings_http=http or StaticHttp(), streams=streams)
+    app = build_web_app(
+        store=store,
+        hub=hub,
+        settings_http=http or StaticHttp(),
+        streams=streams,
+        catalogues=catalogues,
+    )
     server = TestServer(app, host="127.0.0.1")
     client: TestClient[object, object] = TestClient(server)
     await client.start_server()
