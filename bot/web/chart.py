@@ -13,7 +13,7 @@ import asyncio
 import io
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -53,6 +53,7 @@ class ChartWords:
     majority: str
     no_counts: str
     choice_names: dict[str, str]  # a source's name -> the name shown (the no-union choice)
+    number: Callable[[int], str]  # "2,654" as the page's locale writes it
 
 
 def render_history_svg(rounds: Sequence[RoundSeries], words: ChartWords, alt: str) -> bytes:
@@ -87,7 +88,7 @@ def _plain(text: str) -> str:
 
 def _draw_round(axes: Axes, series: RoundSeries, words: ChartWords) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     axes.set_title(_plain(series.title), fontsize=11)
     if not series.points:
@@ -109,12 +110,15 @@ def _draw_round(axes: Axes, series: RoundSeries, words: ChartWords) -> None:
     axes.set_ylabel(_plain(words.votes))
     axes.set_xlabel(_plain(words.time))
     axes.set_ylim(bottom=0)
+    if times[0] == times[-1]:  # one moment: an hour either side, not a span of years
+        axes.set_xlim(times[0] - 1 / 24, times[0] + 1 / 24)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: words.number(int(value))))
     locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     axes.grid(True, alpha=0.3)
-    axes.legend(loc="upper left", fontsize=9)
+    axes.legend(loc="best", fontsize=9)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -173,6 +177,7 @@ class Charts:
             majority=_("majority line: half of the valid votes"),
             no_counts=_("No counts yet"),
             choice_names=names,
+            number=words.number,
         )
         svg = await asyncio.to_thread(self._locked, rounds, chart_words, alt)
         tag = feed_doc.etag(f"{state.version}/{words.language}".encode())

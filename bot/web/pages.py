@@ -155,6 +155,7 @@ class Pages:
         page = environment.get_template(template).render(
             lang=language,
             lang_query=f"?lang={language}" if sticky else "",
+            lang_amp=f"&lang={language}" if sticky else "",
             languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in self.languages],
             assets=self._assets,
             **context,

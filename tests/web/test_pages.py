@@ -94,7 +94,8 @@ async def test_an_elections_page_shows_the_figures_of_its_latest_round(sqlite_st
     assert facts["updated"] == "Mar 31, 2022, 11:00\u202fPM UTC"  # CLDR's narrow space
     assert "Count resumes Friday" in page.css_first(".note").text()
     image = page.css_first("figure.chart img")
-    assert image.attributes["src"] == "/e/jfk8/chart.svg"
+    version = web.context.snapshot.get("jfk8").version  # type: ignore[union-attr]
+    assert image.attributes["src"] == f"/e/jfk8/chart.svg?v={version}"  # a new state, a new URL
     assert "Amazon Labor Union 1,518" in (image.attributes["alt"] or "")
     assert page.css_first("p#live").attributes["data-events"] == "/e/jfk8/events"
 
