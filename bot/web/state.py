@@ -9,6 +9,7 @@ what it shows.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import logging
 from collections.abc import Callable, Iterable
@@ -20,6 +21,8 @@ from bot.store import Published, Store
 from bot.web import feed_doc
 
 log = logging.getLogger(__name__)
+
+YIELD_EVERY = 250  # elections built between two turns of the event loop
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +124,11 @@ class Snapshot:
         async with store.read() as uow:
             elections = await uow.elections.list_all()
             rounds = await uow.published.rounds_many([e.id for e in elections])
-        fresh = {e.id: self._state(e, rounds.get(e.id, ())) for e in elections}
+        fresh: dict[str, ElectionState] = {}
+        for index, election in enumerate(elections, 1):
+            fresh[election.id] = self._state(election, rounds.get(election.id, ()))
+            if index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # 5,000 elections: let the loop breathe meanwhile
         changed = [s for s in fresh.values() if self._differs(s)]
         removed = set(self._elections) - set(fresh)
         self._elections = fresh
