@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from babel.dates import format_date, format_time, get_datetime_format
-from babel.numbers import format_decimal, format_percent
+from babel import Locale
+from babel.numbers import parse_pattern
 
 from bot.core.models import Choice, Election, SourceKind, Status, Tally
 from bot.core.rules import OutcomeKind, Summary, is_single_union, summarize
@@ -29,34 +29,59 @@ NLRB_CASE_URL = "https://www.nlrb.gov/case/"
 # After these, a tally no longer stands as a result: never call it a win or a loss.
 _SET_ASIDE = frozenset({Status.RERUN_ORDERED, Status.WITHDRAWN, Status.DISMISSED})
 _NO_UNION = "no union"
+_MEMO_LIMIT = 50_000
 
 
 class Words:
-    """The page's language: its translator and Babel's formats for its locale."""
+    """The page's language: its translator and Babel's formats for its locale.
+
+    Babel's patterns are parsed once here, and numbers remembered (a page of 5,000
+    elections formats tens of thousands of them): make one per language and keep it.
+    """
 
     def __init__(self, language: str, gettext: Translate) -> None:
         self.language = language
         self.locale = LOCALES.get(language, LOCALES["en"])
         self._ = gettext
+        locale = Locale.parse(self.locale)
+        self._babel = locale
+        self._decimal = locale.decimal_formats[None]
+        self._share = parse_pattern("#,##0.#%")
+        self._whole = parse_pattern("#,##0%")
+        self._date = locale.date_formats["medium"]
+        self._time = locale.time_formats["short"]
+        self._datetime = str(locale.datetime_formats["medium"])
+        self._numbers: dict[int, str] = {}
+        self._moments: dict[int, str] = {}
 
     def number(self, value: int) -> str:
-        return format_decimal(value, locale=self.locale)
+        text = self._numbers.get(value)
+        if text is None:
+            if len(self._numbers) > _MEMO_LIMIT:
+                self._numbers.clear()
+            text = self._numbers[value] = self._decimal.apply(value, self._babel)
+        return text
 
     def share(self, fraction: float) -> str:
         """A share as a percent with at most one decimal ("55.5%")."""
-        return format_percent(fraction, format="#,##0.#%", locale=self.locale)
+        return str(self._share.apply(fraction, self._babel))
 
     def whole_percent(self, percent: int) -> str:
-        return format_percent(percent / 100, format="#,##0%", locale=self.locale)
+        return str(self._whole.apply(percent / 100, self._babel))
 
     def moment(self, when: datetime) -> str:
         """A time in UTC, as the locale writes it ("Apr 1, 2022, 12:05 PM UTC")."""
         utc = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-        pattern = str(get_datetime_format("medium", locale=self.locale))
-        date = format_date(utc, "medium", locale=self.locale)
-        clock = format_time(utc, "short", tzinfo=UTC, locale=self.locale)
-        text = pattern.replace("{1}", date).replace("{0}", clock)
-        return self._("%(time)s UTC") % {"time": text}
+        minute = int(utc.timestamp() // 60)  # what the text shows: one per minute
+        text = self._moments.get(minute)
+        if text is None:
+            if len(self._moments) > _MEMO_LIMIT:
+                self._moments.clear()
+            date = self._date.apply(utc, self._babel)
+            clock = self._time.apply(utc, self._babel)
+            both = self._datetime.replace("{1}", date).replace("{0}", clock)
+            text = self._moments[minute] = self._("%(time)s UTC") % {"time": both}
+        return text
 
     def choice_name(self, choice: Choice) -> str:
         """A choice as the source names it; the no-union choice in the page's language."""
@@ -312,20 +337,22 @@ def source_text(tally: Tally, words: Words) -> str:
 
 
 def listing_line(latest: Published | None, words: Words) -> str:
-    """The latest round's figures in one line, for the list of every election."""
-    _ = words._
+    """The latest round's figures in one line, for the list of every election: round,
+    status, votes, and the result when there is one (only what the line shows is made)."""
     if latest is None:
-        return _("No tally yet")
-    view = round_view(latest.tally, latest.updated_at, words)
-    line = " · ".join((view.title, view.status, view.score))
-    summary = summarize(latest.tally)
-    if summary.challenges_determinative and latest.tally.challenged:
-        line += " · " + _("%(challenged)s challenged") % {
-            "challenged": words.number(latest.tally.challenged)
-        }
-    if view.result:
-        line += " · " + view.result
-    return line
+        return words._("No tally yet")
+    tally = latest.tally
+    summary = summarize(tally)
+    score = " – ".join(f"{words.choice_name(c)} {words.number(c.votes)}" for c in tally.choices)
+    parts = [words._(round_label(tally.round)), words._(status_label(tally.status))]
+    parts.append(score or words._("no votes"))
+    if summary.challenges_determinative and tally.challenged:
+        challenged = words.number(tally.challenged)
+        parts.append(words._("%(challenged)s challenged") % {"challenged": challenged})
+    result = _result(tally, summary, words)
+    if result:
+        parts.append(result)
+    return " · ".join(parts)
 
 
 def _chart_alt(short: str, latest: RoundView | None, words: Words) -> str:

@@ -2,8 +2,9 @@
 autoescaping, one environment per language, each page built once per (state, language);
 and the page's own static files, served from the package.
 
-All feed text reaches the templates as plain strings and is escaped there; nothing is
-marked safe.
+All feed text reaches the templates as plain strings and is escaped there. The one thing
+marked safe is Jinja's own output: each line of the list is rendered (and escaped) once
+per election state, then the lines are joined into the page.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from importlib import resources
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 
 from bot.web import feed_doc
 from bot.web.figures import ElectionView, Words, election_view, listing_line
@@ -67,13 +69,15 @@ class Pages:
     def __init__(self, catalogues: Catalogues, static: dict[str, StaticFile]) -> None:
         self._catalogues = catalogues
         self._environments: dict[str, jinja2.Environment] = {}
+        self._words: dict[str, Words] = {}
         self._assets = {
             "css": "/static/page.css?v=" + static["page.css"].etag.strip('"'),
             "js": "/static/page.js?v=" + static["page.js"].etag.strip('"'),
             "icon": "/static/icon.svg?v=" + static["icon.svg"].etag.strip('"'),
         }
         self._index: dict[tuple[str, bool], tuple[int, Body]] = {}
-        self._entries: dict[tuple[str, str], tuple[str, Entry]] = {}  # (id, lang): (version, …)
+        # (id, language, sticky) -> (version, the rendered line)
+        self._entries: dict[tuple[str, str, bool], tuple[str, Markup]] = {}
         self._elections: OrderedDict[tuple[str, str, str, bool], Body] = OrderedDict()
 
     @property
@@ -81,7 +85,11 @@ class Pages:
         return self._catalogues.available
 
     def words(self, language: str) -> Words:
-        return Words(language, self._catalogues.translations(language).gettext)
+        words = self._words.get(language)
+        if words is None:
+            gettext = self._catalogues.translations(language).gettext
+            words = self._words[language] = Words(language, gettext)
+        return words
 
     def index(self, snapshot: Snapshot, language: str, *, sticky: bool) -> Body:
         """Every election in one list; `sticky`: the language came from `?lang=` and the
@@ -91,16 +99,18 @@ class Pages:
         if cached is not None and cached[0] == snapshot.version:
             return cached[1]
         words = self.words(language)
-        entries = [self._entry(state, words) for state in snapshot.ordered()]
-        if len(self._entries) > 2 * len(entries) * len(LANGUAGE_NAMES):
-            ids = {entry.id for entry in entries}  # forget elections that are gone
+        states = snapshot.ordered()
+        lines = Markup("\n").join(self._entry(state, words, sticky) for state in states)
+        if len(self._entries) > 2 * len(states) * 2 * len(LANGUAGE_NAMES):
+            ids = {state.id for state in states}  # forget elections that are gone
             self._entries = {k: v for k, v in self._entries.items() if k[0] in ids}
-        body = _body(self._render("index.html", language, sticky, entries=entries))
+        body = _body(self._render("index.html", language, sticky, entries=lines))
         self._index[key] = (snapshot.version, body)
         return body
 
-    def _entry(self, state: ElectionState, words: Words) -> Entry:
-        key = (state.id, words.language)
+    def _entry(self, state: ElectionState, words: Words, sticky: bool) -> Markup:
+        """One line of the list, rendered once per (election state, language, link form)."""
+        key = (state.id, words.language, sticky)
         cached = self._entries.get(key)
         if cached is not None and cached[0] == state.version:
             return cached[1]
@@ -114,8 +124,10 @@ class Pages:
             updated=words.moment(when) if when else None,
             updated_iso=when.isoformat() if when else None,
         )
-        self._entries[key] = (state.version, entry)
-        return entry
+        template = self._environment(words.language).get_template("entry.html")
+        html = Markup(template.render(entry=entry, lang_query=_lang_query(words.language, sticky)))
+        self._entries[key] = (state.version, html)
+        return html
 
     def election(self, state: ElectionState, language: str, *, sticky: bool) -> Body:
         """One election's page."""
@@ -154,7 +166,7 @@ class Pages:
         environment = self._environment(language)
         page = environment.get_template(template).render(
             lang=language,
-            lang_query=f"?lang={language}" if sticky else "",
+            lang_query=_lang_query(language, sticky),
             lang_amp=f"&lang={language}" if sticky else "",
             languages=[(code, LANGUAGE_NAMES.get(code, code)) for code in self.languages],
             assets=self._assets,
@@ -176,6 +188,10 @@ class Pages:
             environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
             self._environments[language] = environment
         return environment
+
+
+def _lang_query(language: str, sticky: bool) -> str:
+    return f"?lang={language}" if sticky else ""
 
 
 def _body(content: bytes) -> Body:

@@ -17,7 +17,17 @@ from bot.core.models import Choice, Election, Status, Tally
 from bot.store import Store
 from bot.web.i18n import Catalogues
 from bot.web.responses import PAGE_POLICY
-from tests.web.support import BESSEMER, JFK8, T0, StaticHttp, bessemer, jfk8, publish, serve
+from tests.web.support import (
+    BESSEMER,
+    JFK8,
+    T0,
+    StaticHttp,
+    bessemer,
+    jfk8,
+    publish,
+    publish_and_see,
+    serve,
+)
 
 XSS = "<script>alert(1)</script>"
 
@@ -61,6 +71,19 @@ async def test_the_list_puts_the_most_recent_change_first_with_its_figures(
     assert "Rerun" in items[1].text() and "875" in items[1].text()
     assert "No tally yet" in items[2].text()
     assert items[0].css_first("a").attributes["href"] == "/e/jfk8"
+
+
+async def test_the_list_follows_each_change_and_reorders(sqlite_store: Store) -> None:
+    await _seed(sqlite_store)
+    async with serve(sqlite_store) as web:
+        before = HTMLParser(await (await web.client.get("/")).text())
+        revised = bessemer("rerun", 900, 993, 391, 6153)
+        await publish_and_see(web, [revised], now=T0 + timedelta(hours=1))
+        after = HTMLParser(await (await web.client.get("/")).text())
+    order = [li.attributes["data-election"] for li in after.css("ul.elections li")]
+    assert order == ["bessemer", "jfk8", "rdu1"]
+    assert "900" in after.css_first("ul.elections li").text()
+    assert "900" not in before.text()
 
 
 async def test_an_elections_page_shows_the_figures_of_its_latest_round(sqlite_store: Store) -> None:
