@@ -45,7 +45,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/", index)
     app.router.add_get("/feed.json", feed)
     app.router.add_get(f"/e/{ID}.json", election_json)
-    app.router.add_get(f"/e/{ID}/events", events)
+    app.router.add_get(f"/e/{ID}/events", events, allow_head=False)
     app.router.add_get(f"/e/{ID}/chart.svg", chart)
     app.router.add_get(f"/e/{ID}", election_page)
     app.router.add_get("/static/{name}", static)

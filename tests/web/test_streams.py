@@ -165,3 +165,10 @@ async def test_an_unknown_elections_stream_is_404(sqlite_store: Store) -> None:
         response = await web.client.get("/e/nowhere/events")
         assert response.status == 404
         assert web.context.streams.open == 0
+
+
+async def test_a_head_request_opens_no_stream(sqlite_store: Store) -> None:
+    await publish(sqlite_store, None, [jfk8(1, 0)], elections=[JFK8], now=T0)
+    async with serve(sqlite_store) as web:
+        response = await web.client.head("/e/jfk8/events")
+        assert response.status == 405 and web.context.streams.open == 0
