@@ -38,6 +38,11 @@ class WebContext:
     follower: asyncio.Task[None] | None = None
     _store_down: bool = field(default=False, repr=False)
 
+    @property
+    def store_down(self) -> bool:
+        """Whether the last read of the published state failed (it is being retried)."""
+        return self._store_down
+
     async def follow(self, subscription: HubSubscription) -> None:
         """Keep the snapshot current: read again what the hub says changed, then push the
         new states to the event streams. Ends when the subscription is closed."""
@@ -61,9 +66,9 @@ class WebContext:
                     changed = await self.snapshot.load_all(self.store)
                 else:
                     changed = await self.snapshot.refresh(self.store, wanted)
-            except Exception:
+            except Exception as exc:
                 if not self._store_down:
-                    log.exception("web: the published state could not be read; retrying")
+                    log.warning("web: the published state could not be read: %s", _summary(exc))
                 self._store_down = True
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, RETRY_MAX_S)
@@ -77,3 +82,10 @@ class WebContext:
 
 
 CONTEXT = web.AppKey("tallybot_web", WebContext)
+
+
+def _summary(exc: BaseException) -> str:
+    """An error's type and first line: SQLAlchemy puts the SQL and its parameters on the
+    lines after it, and those are never logged (DESIGN §4, secrets)."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__

@@ -5,12 +5,15 @@ answer built once per state."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime, timedelta
+
+import pytest
 
 from bot.core.models import Election
 from bot.store import Store
 from bot.web.state import Snapshot
-from tests.web.support import BESSEMER, JFK8, T0, bessemer, jfk8, publish
+from tests.web.support import BESSEMER, JFK8, T0, bessemer, eventually, jfk8, publish, serve
 
 
 def _clock() -> datetime:
@@ -105,3 +108,27 @@ async def test_an_election_never_published_is_listed_last_and_not_in_the_feed(
     await snapshot.load_all(sqlite_store)
     assert [s.id for s in snapshot.ordered()] == ["jfk8", "bessemer"]
     assert [e["id"] for e in json.loads(snapshot.feed().content)["elections"]] == ["jfk8"]
+
+
+async def test_the_app_waits_out_a_store_that_cannot_be_read(
+    sqlite_store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    await publish(sqlite_store, None, [jfk8(1, 0)], elections=[JFK8], now=T0)
+    async with serve(sqlite_store) as web:
+        async with sqlite_store.engine.begin() as conn:  # the table goes away for a while
+            await conn.exec_driver_sql("ALTER TABLE published RENAME TO published_away")
+        web.hub.publish(["jfk8"])
+        await eventually(lambda: web.context.store_down)
+        async with sqlite_store.engine.begin() as conn:
+            await conn.exec_driver_sql("ALTER TABLE published_away RENAME TO published")
+        await publish(sqlite_store, web.hub, [jfk8(2, 0)], now=T0)
+        await eventually(lambda: not web.context.store_down)
+        response = await web.client.get("/e/jfk8.json")
+        assert b'"votes":2' in await response.read()
+    warnings = [
+        r.getMessage()
+        for r in caplog.records
+        if r.name == "bot.web.context" and r.levelno >= logging.WARNING
+    ]
+    assert len(warnings) == 1 and "could not be read: OperationalError" in warnings[0]
+    assert "SELECT" not in warnings[0]
