@@ -96,6 +96,7 @@ def _fact(driver: Any, key: str) -> str:
 async def test_a_reader_sees_the_count_and_it_updates_without_a_reload(
     browser: Any, sqlite_store: Store
 ) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
@@ -125,7 +126,9 @@ async def test_a_reader_sees_the_count_and_it_updates_without_a_reload(
         def updated(driver: Any) -> bool:
             return "2,654" in driver.find_element(By.CSS_SELECTOR, "table.choices").text
 
-        await asyncio.to_thread(WebDriverWait(browser, 10).until, updated)
+        # The page swaps its <main>: an element read mid-swap is stale, and read again.
+        wait = WebDriverWait(browser, 10, ignored_exceptions=(StaleElementReferenceException,))
+        await asyncio.to_thread(wait.until, updated)
         assert await asyncio.to_thread(_figures, browser) == [
             ["Amazon Labor Union", "2,654", "55.5%"],
             ["No union", "2,131", "44.5%"],
