@@ -198,7 +198,10 @@ class Pipeline:
                 before={
                     key: RoundState(p.tally, p.count_started_posted) for key, p in published.items()
                 },
-                published_rounds=await uow.published.rounds_of(elections),
+                published_rounds={
+                    eid: [p.tally for p in rounds]
+                    for eid, rounds in (await uow.published.rounds_many(elections)).items()
+                },
                 ranking=self._ranking,
                 now=now,
                 silent=silent,
