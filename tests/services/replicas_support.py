@@ -44,11 +44,11 @@ async def store_with_processes(url: str) -> Store:
 
 
 def peak_in_any_window(stamps: Sequence[float], window: float = 1.0) -> int:
-    """The most stamps within any `window` seconds (a sliding window, ends included)."""
+    """The most stamps within any `window` seconds (a sliding, half-open window)."""
     ordered = sorted(stamps)
     peak = start = 0
     for end, stamp in enumerate(ordered):
-        while stamp - ordered[start] > window:
+        while stamp - ordered[start] >= window:
             start += 1
         peak = max(peak, end - start + 1)
     return peak
