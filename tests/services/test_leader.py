@@ -4,10 +4,7 @@ one-process lock (two processes on one file)."""
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
-import signal
-import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -26,7 +23,7 @@ from bot.services.leader import (
     lock_path,
 )
 from bot.store.dedicated import DedicatedConnector, dedicated_connector
-from tests.conftest import REPO_ROOT
+from tests.services.replicas_support import Child, child_processes
 from tests.services.tcp_proxy import TcpProxy
 
 
@@ -215,55 +212,10 @@ async def test_solo_leadership_leads_from_start_to_stop() -> None:
 # -- several processes ------------------------------------------------------------------
 
 
-class Child:
-    """`python -m tests.services.replica_child …` with its stdout lines."""
-
-    def __init__(self, proc: asyncio.subprocess.Process) -> None:
-        self.proc = proc
-
-    @classmethod
-    async def start(cls, *args: str) -> Child:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "tests.services.replica_child",
-            *args,
-            cwd=REPO_ROOT,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-        return cls(proc)
-
-    async def line(self, timeout: float = 15.0) -> str:
-        assert self.proc.stdout is not None
-        raw = await asyncio.wait_for(self.proc.stdout.readline(), timeout)
-        if not raw:
-            err = await self.proc.stderr.read() if self.proc.stderr else b""
-            raise AssertionError(f"the child exited {self.proc.returncode}: {err.decode()}")
-        return raw.decode().strip()
-
-    async def quiet_for(self, seconds: float) -> None:
-        try:
-            line = await self.line(timeout=seconds)
-        except TimeoutError:
-            return
-        raise AssertionError(f"unexpected line from the child: {line}")
-
-    async def end(self, sig: int = signal.SIGTERM) -> int:
-        if self.proc.returncode is None:
-            self.proc.send_signal(sig)
-        return await asyncio.wait_for(self.proc.wait(), 10)
-
-
 @pytest.fixture
 async def children() -> AsyncIterator[list[Child]]:
-    started: list[Child] = []
-    yield started
-    for child in started:
-        if child.proc.returncode is None:
-            child.proc.kill()
-            await child.proc.wait()
+    async with child_processes() as started:
+        yield started
 
 
 @pytest.mark.e2e
@@ -307,10 +259,10 @@ async def test_a_second_process_on_one_sqlite_file_is_refused_with_exit_2(
 
     second = await Child.start("sqlite", str(database))
     children.append(second)
-    _out, err = await asyncio.wait_for(second.proc.communicate(), 15)
+    code = await asyncio.wait_for(second.proc.wait(), 15)
 
-    assert second.proc.returncode == 2
-    message = err.decode()
+    assert code == 2
+    message = second.errors()
     assert "SQLite serves one process" in message and "PostgreSQL" in message
     assert str(database) in message
 
