@@ -19,16 +19,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
-import discord
-
-from bot.discord.client import point_discord_py_at
-from bot.services.heartbeat import Heartbeat
 from bot.services.leader import DatabaseInUse, PostgresLeadership, SqliteProcessLock
-from bot.services.pacing import SharedBudget, TokenBucket
-from bot.store import Store
 from bot.store.dedicated import dedicated_connector
-from bot.store.processes import this_process
 
 TOKEN = "test-token"
 BEAT_S = 0.5  # heartbeats six times as fast as the default, to keep the test short
@@ -75,6 +67,16 @@ def hold_sqlite(path: str) -> int:
 
 
 async def send(url: str, api_base: str, channel_id: int, count: int) -> int:
+    # Imported here: the leader and sqlite children start faster without discord.py.
+    import aiohttp
+    import discord
+
+    from bot.discord.client import point_discord_py_at
+    from bot.services.heartbeat import Heartbeat
+    from bot.services.pacing import SharedBudget, TokenBucket
+    from bot.store import Store
+    from bot.store.processes import this_process
+
     say("loaded")
     await _next_line()
     store = await Store.open(url)
