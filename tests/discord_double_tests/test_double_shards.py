@@ -12,8 +12,10 @@ import discord
 import pytest
 
 from bot.discord.shards import gateway_connected, gateway_options, shard_of
+from bot.web.health import HealthChecks, gateway_check
 from tests.discord_double import DiscordDouble
 from tests.discord_double.running import running
+from tests.web.health_support import healthz
 
 
 class ShardedClient(discord.AutoShardedClient):
@@ -112,3 +114,17 @@ async def test_an_identify_with_an_impossible_shard_is_closed_4010(
         async with running(client, ready_timeout=3):
             pass
     assert [p.kind for p in double.take_problems()][:1] == ["invalid shard"]
+
+
+async def test_the_healthz_gateway_check_follows_a_real_discord_py_connection(
+    patched_discord: DiscordDouble,
+) -> None:
+    client = discord.AutoShardedClient(
+        intents=discord.Intents.none(), shard_count=1, guild_ready_timeout=0.05
+    )
+    checks = HealthChecks({"gateway": gateway_check(lambda: gateway_connected(client))})
+    assert (await healthz(checks))[0] == 503  # not connected yet
+    async with running(client):
+        status, body = await healthz(checks)
+        assert status == 200 and body["checks"]["gateway"] == {"ok": True}
+    assert (await healthz(checks))[0] == 503  # closed
