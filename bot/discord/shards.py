@@ -1,49 +1,26 @@
-"""Gateway shards: `discord.shard_count` and this process's `discord.shard_ids` (env
-`TALLYBOT_SHARD_IDS=0,1`) turned into discord.py's AutoShardedBot options (DESIGN §9)."""
+"""Gateway shards: `discord.shard_count` and this process's `discord.shard_ids` (the config
+applies `TALLYBOT_SHARD_IDS`) turned into discord.py's AutoShardedBot options (DESIGN §9)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import discord
 
-SHARD_IDS_ENV = "TALLYBOT_SHARD_IDS"
 
+def gateway_options(shard_count: int | None, shard_ids: Sequence[int] | None) -> dict[str, Any]:
+    """Keyword arguments for `commands.AutoShardedBot` (or `discord.AutoShardedClient`):
 
-def parse_shard_ids(text: str) -> tuple[int, ...]:
-    """ "0,1" → (0, 1): comma-separated whole numbers, spaces allowed, at least one.
-
-    Raises ValueError saying what is wrong.
-    """
-    parts = [part.strip() for part in text.split(",")]
-    if not any(parts):
-        raise ValueError("shard ids: none given (write them comma-separated, e.g. 0,1)")
-    ids = []
-    for part in parts:
-        if not part.isascii() or not part.isdigit():
-            raise ValueError(f"shard ids: {part!r} is not a whole number (e.g. 0,1)")
-        ids.append(int(part))
-    return tuple(ids)
-
-
-def gateway_options(
-    shard_count: int | None,
-    shard_ids: Sequence[int] | None,
-    env: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """Keyword arguments for `commands.AutoShardedBot`:
-
-    - no count: `{}`, discord.py asks `/gateway/bot` how many shards and connects them all
+    - no count: `{}`: discord.py asks `/gateway/bot` how many shards, and connects them all
       (one process);
-    - a count: `{"shard_count": n}` and, when this process connects only some,
-      `"shard_ids"`: `env[TALLYBOT_SHARD_IDS]` when set (it overrides the config), else
-      `shard_ids`.
+    - a count: `{"shard_count": n}`, and `"shard_ids"` when this process connects only some
+      (the others connect the rest).
 
-    Raises ValueError for ids without a count, ids out of range, or repeated.
+    Raises ValueError for ids without a count, out of range, or repeated (the config
+    refuses them first; this keeps a hand-built Settings honest too).
     """
-    text = (env or {}).get(SHARD_IDS_ENV, "").strip()
-    ids = parse_shard_ids(text) if text else (tuple(shard_ids) if shard_ids else None)
+    ids = tuple(shard_ids) if shard_ids else None
     if shard_count is None:
         if ids is not None:
             raise ValueError("shard ids need discord.shard_count: the shards of how many?")

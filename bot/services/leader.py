@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
-from bot.store.dedicated import DedicatedConnector
+from bot.store.dedicated import DedicatedConnector, dedicated_connector
 from bot.store.urls import resolve, sqlite_file
 
 log = logging.getLogger(__name__)
@@ -228,6 +228,17 @@ class PostgresLeadership:
             await asyncio.wait_for(conn.close(), self._check_timeout_s)
         except (Exception, TimeoutError):
             conn.terminate()  # no goodbye on a hung connection: close the socket
+
+
+def leadership_for(
+    database_url: str, on_elected: Callback, on_deposed: Callback
+) -> SoloLeadership | PostgresLeadership:
+    """The leadership a database calls for: on PostgreSQL the advisory lock, on SQLite the
+    one process (take its `claim_sqlite` lock first)."""
+    connector = dedicated_connector(database_url)
+    if connector is None:
+        return SoloLeadership(on_elected, on_deposed)
+    return PostgresLeadership(connector, on_elected, on_deposed)
 
 
 class DatabaseInUse(Exception):

@@ -48,7 +48,7 @@ async def test_two_processes_with_their_own_shards_get_only_their_guilds_events(
     assert shard_of(other.id, 2) == 1
 
     first = ShardedClient(**gateway_options(2, [0]))
-    second = ShardedClient(**gateway_options(2, None, {"TALLYBOT_SHARD_IDS": "1"}))
+    second = ShardedClient(**gateway_options(2, (1,)))
     async with running(first), running(second):
         assert [g.id for g in first.guilds] == [double.guild.id]
         assert [g.id for g in second.guilds] == [other.id]

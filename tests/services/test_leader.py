@@ -20,6 +20,7 @@ from bot.services.leader import (
     SoloLeadership,
     SqliteProcessLock,
     claim_sqlite,
+    leadership_for,
     lock_path,
 )
 from bot.store.dedicated import DedicatedConnector, dedicated_connector
@@ -197,6 +198,15 @@ async def test_an_unreachable_database_keeps_a_process_standing_by(key: int) -> 
     await asyncio.sleep(0.3)
     await a.stop()
     assert seen.events == [] and not a.is_leader
+
+
+def test_the_database_decides_the_kind_of_leadership(pg_url: str, tmp_path: Path) -> None:
+    async def nothing() -> None:
+        pass
+
+    assert isinstance(leadership_for(pg_url, nothing, nothing), PostgresLeadership)
+    sqlite = leadership_for(f"sqlite+aiosqlite:///{tmp_path}/bot.db", nothing, nothing)
+    assert isinstance(sqlite, SoloLeadership)
 
 
 async def test_solo_leadership_leads_from_start_to_stop() -> None:
