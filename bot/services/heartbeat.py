@@ -96,7 +96,10 @@ class Heartbeat:
             log.info("heartbeat: %d process(es) share the Discord budget", alive)
         self.alive = alive
         if self._on_alive is not None:
-            self._on_alive(alive)
+            try:
+                self._on_alive(alive)
+            except Exception:  # a bad callback must not stop the heartbeat
+                log.exception("heartbeat: on_alive failed")
         return alive
 
     async def _run(self) -> None:

@@ -144,3 +144,21 @@ async def test_the_shares_of_two_processes_follow_their_heartbeats(pg_store_url:
         await b.stop()
         await a_store.close()
         await b_store.close()
+
+
+async def test_a_failing_callback_never_stops_the_heartbeat(tmp_path: Path) -> None:
+    store = await store_with_processes(f"sqlite+aiosqlite:///{tmp_path}/bot.db")
+    calls: list[int] = []
+
+    def broken(alive: int) -> None:
+        calls.append(alive)
+        raise RuntimeError("a bug in the wiring")
+
+    beat = heartbeat(store, broken)
+    try:
+        await beat.start()
+        await until(lambda: len(calls) >= 3)
+        assert beat._task is not None and not beat._task.done()
+    finally:
+        await beat.stop()
+        await store.close()
