@@ -1,21 +1,5 @@
 """The `processes` table: one row per running `run` process, its heartbeat refreshed every few
 seconds, so every process knows how many share Discord's rate budget (DESIGN §9).
-
-For the schema owner: the table is defined here on its own MetaData until it joins
-`bot.store.schema.metadata`; its migration (the revision after the posts/deliveries one):
-
-    op.create_table(
-        "processes",
-        sa.Column("id", sa.String(64), nullable=False),
-        sa.Column("host", sa.String(255), nullable=False),
-        sa.Column("pid", sa.Integer(), nullable=False),
-        sa.Column("leader", sa.Boolean(), nullable=False),
-        sa.Column("shard_ids", sa.String(200), nullable=True),
-        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("heartbeat_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("id", name="pk_processes"),
-    )
-    op.create_index("ix_processes_heartbeat_at", "processes", ["heartbeat_at"])
 """
 
 from __future__ import annotations
@@ -28,14 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import (
-    Boolean,
-    Column,
-    Index,
-    Integer,
-    MetaData,
     RowMapping,
-    String,
-    Table,
     delete,
     func,
     select,
@@ -43,22 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store._sql import insert_for
-from bot.store.schema import UTCDateTime
-
-processes_meta = MetaData()
-
-processes = Table(
-    "processes",
-    processes_meta,
-    Column("id", String(64), primary_key=True),  # host:pid:random, new at every start
-    Column("host", String(255), nullable=False),
-    Column("pid", Integer, nullable=False),
-    Column("leader", Boolean, nullable=False),  # as of its last heartbeat
-    Column("shard_ids", String(200)),  # "0,1": the gateway shards it connects, if fixed
-    Column("started_at", UTCDateTime, nullable=False),
-    Column("heartbeat_at", UTCDateTime, nullable=False),
-    Index("ix_processes_heartbeat_at", "heartbeat_at"),
-)
+from bot.store.schema import processes
 
 
 @dataclass(frozen=True, slots=True)

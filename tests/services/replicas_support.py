@@ -14,39 +14,26 @@ from collections.abc import AsyncIterator, Sequence
 from typing import IO
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from bot.store import Store
-from bot.store.processes import processes_meta
-from tests.conftest import REPO_ROOT
-
-
-async def _admin(url: str, sql: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        async with engine.connect() as conn:
-            await conn.exec_driver_sql(sql)
-    finally:
-        await engine.dispose()
+from tests.conftest import REPO_ROOT, admin_sql
 
 
 @contextlib.asynccontextmanager
 async def fresh_pg_database(pg_url: str) -> AsyncIterator[str]:
     """The URL of a new, empty PostgreSQL database, dropped afterwards."""
     name = f"tallybot_replicas_{secrets.token_hex(4)}"
-    await _admin(pg_url, f'CREATE DATABASE "{name}"')
+    await admin_sql(pg_url, f'CREATE DATABASE "{name}"')
     try:
         yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
     finally:
-        await _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def store_with_processes(url: str) -> Store:
-    """An opened store whose database has the processes table (created if missing)."""
+    """An opened, migrated store (the processes table is part of the schema)."""
     store = await Store.open(url)
-    async with store.engine.begin() as conn:
-        await conn.run_sync(processes_meta.create_all)
+    await store.migrate()
     return store
 
 

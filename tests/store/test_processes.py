@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from bot.store import Store
-from bot.store.processes import ProcessInfo, ProcessRepo, processes_meta, this_process
+from bot.store.processes import ProcessInfo, ProcessRepo, this_process
 from tests.store.helpers import T0
 
 WINDOW = timedelta(seconds=10)
@@ -15,9 +15,7 @@ WINDOW = timedelta(seconds=10)
 
 @pytest.fixture
 async def repo_store(store: Store) -> Store:
-    """A migrated store with the processes table (not in the migrations yet)."""
-    async with store.engine.begin() as conn:
-        await conn.run_sync(processes_meta.create_all)
+    """A migrated store (the processes table is part of the schema)."""
     return store
 
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from bot.store import Store
-from tests.store.conftest import database_url, empty_store, pg_database, store
+from tests.conftest import fresh_store
+from tests.store.conftest import empty_store, store
 
-__all__ = ["any_store", "database_url", "empty_store", "pg_database", "sqlite_store", "store"]
+__all__ = ["any_store", "empty_store", "sqlite_store", "store"]
 
 
 @pytest.fixture
 async def sqlite_store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(f"sqlite+aiosqlite:///{tmp_path / 'web.db'}")
+    opened = await fresh_store(f"sqlite+aiosqlite:///{tmp_path / 'web.db'}")
     try:
-        await opened.migrate()
         yield opened
     finally:
         await opened.close()
