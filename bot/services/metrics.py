@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 # The label values the pipeline uses; other values work, these are created at 0 up front so
 # that a rate() or an absent() alert has a series from the first scrape.
-POLL_RESULTS = ("stored", "unchanged", "skipped", "failed")  # the poller's outcomes
+POLL_RESULTS = ("stored", "unchanged", "skipped", "failed", "rejected")  # the poller's outcomes
 DELIVERY_KINDS = ("channel", "webhook", "dm", "console")  # the target's kind
 DELIVERY_RESULTS = ("sent", "retried", "failed")  # failed: for good (403/404: disabled)
 # Planned → sent: from well under a second (woken at once) to minutes (a big fan-out paced
@@ -28,7 +28,7 @@ class Metrics:
         self.registry = registry
         self.polls = Counter(
             "tallybot_polls",
-            "Feed polls, by feed and result (stored, unchanged, skipped, failed).",
+            "Feed polls, by feed and result (stored, unchanged, skipped, failed, rejected).",
             ["feed", "result"],
             registry=registry,
         )
