@@ -1,8 +1,10 @@
 """What every benchmark shares: the Figure record, percentiles, a fresh SQLite store, the
-shared folder, channel subscriptions in bulk, and the machine's description."""
+shared folder, channel subscriptions in bulk, a counting sender, the settings of one feed,
+and the machine's description."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import os
 import platform
@@ -13,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.core.models import Level
+from bot.config import DatabaseSettings, FeedSettings, Settings
+from bot.core.models import Level, SubscriptionMode
+from bot.services.delivery import Outgoing
 from bot.store import Store, SubscriptionKind
 from bot.store.schema import subscriptions as subscriptions_table
 
@@ -96,6 +100,7 @@ async def subscribe_channels(
     elections: Sequence[str],
     *,
     guild_id: int | None = None,
+    mode: SubscriptionMode = SubscriptionMode.POST,
 ) -> int:
     """Subscribe each channel (level all) to one of `elections`, round robin, in one bulk
     insert: setting up 40,000 one `/subscribe` at a time would cost a minute."""
@@ -106,6 +111,7 @@ async def subscribe_channels(
             "target_id": channel_id,
             "election_id": elections[n % len(elections)],
             "level": Level.ALL.value,
+            "mode": mode.value,
             "guild_id": guild_id,
             "static": False,
             "created_at": now,
@@ -116,6 +122,49 @@ async def subscribe_channels(
         async with store.transaction() as uow:
             await uow.connection.execute(subscriptions_table.insert(), rows)
     return len(rows)
+
+
+class CountingSender:
+    """Counts what it is handed and sends nothing; `wait_for(n)` returns once `n` have come.
+    Returns a new message id for each (a live message's own id for its edits)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.outgoing: list[Outgoing] = []
+        self.keep = False  # True: remember every Outgoing (small runs only)
+        self._arrived = asyncio.Event()
+
+    async def send(self, outgoing: Outgoing) -> int | None:
+        self.count += 1
+        if self.keep:
+            self.outgoing.append(outgoing)
+        self._arrived.set()
+        return outgoing.live.message_id if outgoing.live else 10_000_000 + self.count
+
+    async def wait_for(self, count: int, limit_s: float) -> None:
+        async with asyncio.timeout(limit_s):
+            while self.count < count:
+                self._arrived.clear()
+                await self._arrived.wait()
+
+
+def bench_feed(
+    feed_id: str, url: str, fmt: str = "native", interval: float = 600.0
+) -> FeedSettings:
+    """One feed, with a big `max_bytes` (4× is 5.4 MB, over the 5 MB default)."""
+    return FeedSettings.model_validate(
+        {"id": feed_id, "url": url, "format": fmt, "interval": interval, "max_bytes": 500_000_000}
+    )
+
+
+def bench_settings(
+    *feeds: FeedSettings, retention_s: float | None = None, **extra: object
+) -> Settings:
+    """Settings with these feeds (and `retention_s`: `database.retention`)."""
+    database = (
+        DatabaseSettings() if retention_s is None else DatabaseSettings(retention=retention_s)
+    )
+    return Settings.model_validate({"feeds": feeds, "database": database, **extra})
 
 
 def child_env() -> dict[str, str]:

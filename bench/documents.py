@@ -1,5 +1,6 @@
-"""Feed documents of any size for the benchmarks: native feed v1 JSON and the NLRB results
-CSV export, each with `n` elections, and the same with `changed` of them moved on."""
+"""Feed documents of any size for the benchmarks: native feed v1 JSON, a sheet-csv
+spreadsheet (spec/sheet-csv.md) and the NLRB results CSV export, each with `n` elections,
+and the same with `changed` of them moved on."""
 
 from __future__ import annotations
 
@@ -113,3 +114,46 @@ def csv_feed(n: int, changed: int = 0, bump: int = 1) -> bytes:
         }
         writer.writerow([row.get(column, "") for column in CSV_HEADER])
     return out.getvalue().encode()
+
+
+SHEET_HEADER = [
+    "id",
+    "name",
+    "round",
+    "status",
+    "union",
+    "union votes",
+    "no union votes",
+    "challenged",
+    "void",
+    "eligible voters",
+    "case number",
+    "note",
+]
+
+
+def sheet_feed(n: int, changed: int = 0, bump: int = 1) -> bytes:
+    """A sheet-csv document of `n` rows (one election each, the native feed's figures), as
+    a spreadsheet saves it: a byte-order mark, CRLF, numbers with thousands separators."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(SHEET_HEADER)
+    for i in range(n):
+        union, against = _votes(i, bump if i < changed else 0)
+        writer.writerow(
+            [
+                election_id(i),
+                f"Warehouse {i} (Springfield)",
+                "initial",
+                "counting",
+                "Workers United",
+                f"{union:,}",
+                f"{against:,}",
+                str(i % 7),
+                str(i % 3),
+                f"{1400 + i % 500:,}",
+                case_number(i),
+                "" if i % 10 else "Count resumes Friday 10 a.m.",
+            ]
+        )
+    return ("\ufeff" + out.getvalue()).encode()

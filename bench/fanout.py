@@ -1,29 +1,41 @@
-"""Figures 4 and 5: one update fanned out to N subscribed channels by the real bot (TallyBot,
-DiscordSender, DeliveryWorker, discord.py) through the Discord double enforcing the global
-limit of 50 requests per fixed 1 s window; timed from the poll that fetched the change to the
-last message the double recorded, with 429s counted. Meanwhile `/status` is invoked
-every 100 ms and its interaction → callback latency recorded (DESIGN §11)."""
+"""Figures 4 and 5: one update fanned out to N subscribed channels by the real bot, built as
+`run` builds it (bot.cli.discord_run.compose_bot: TallyBot, DiscordSender paced at
+`discord.requests_per_second`, the runtime of bot.cli.root.build_runtime, discord.py)
+through the Discord double enforcing the global limit of 50 requests per fixed 1 s window;
+timed from the poll that fetched the change to the last message the double recorded, with
+429s counted, and the bodies the delivery worker rendered for it counted (one post: one
+render). Meanwhile `/status` is invoked every 100 ms and its interaction → callback
+latency recorded (DESIGN §11)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import aiohttp
+from sqlalchemy import text
 
-from bench.common import Figure, openapi_spec, percentile, sqlite_store, subscribe_channels
+from bench.common import (
+    Figure,
+    bench_feed,
+    bench_settings,
+    openapi_spec,
+    percentile,
+    sqlite_store,
+    subscribe_channels,
+)
 from bench.documents import election_id, native_feed
-from bot.config import DiscordSettings, FeedSettings, Settings
-from bot.services.pacing import TokenBucket
+from bot.config import DiscordSettings
 from tests.discord_double import DiscordDouble, InteractionHandle, patch_discord_py, running
 from tests.support.feed_server import FeedServer, serve_feed
 
 GLOBAL_LIMIT = 50
 TARGET_FLOOR_RATIO = 1.1
 TARGET_STATUS_P99_MS = 100.0
+TARGET_RENDERS_PER_POST = 1.0
 STATUS_EVERY_S = 0.1
 MESSAGES = "/channels/{channel_id}/messages"
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
@@ -40,6 +52,9 @@ class FanOut:
     peak_per_window: int
     status_ms: list[float]
     problems: int
+    renders: int
+    posts: int
+    rate: float
 
     @property
     def floor_s(self) -> float:
@@ -47,14 +62,12 @@ class FanOut:
 
 
 async def measure(
-    channels: int = 1000, status: bool = True, pacer: TokenBucket | None = None
+    channels: int = 1000, status: bool = True, requests_per_second: float | None = None
 ) -> list[Figure]:
-    """The fan-out figures; `pacer` replaces the bot's own token bucket (a what-if)."""
-    run = await fan_out(channels, status=status, pacer=pacer)
-    paced = (
-        "" if pacer is None else f", paced at {pacer.rate:g}/s with a burst of {pacer.capacity:g}"
-    )
-    key = "fanout" if pacer is None else "pacing"
+    """The fan-out figures; `requests_per_second` replaces the config's default (a what-if)."""
+    run = await fan_out(channels, status=status, requests_per_second=requests_per_second)
+    paced = "" if requests_per_second is None else f", paced at {requests_per_second:g}/s"
+    key = "fanout" if requests_per_second is None else "pacing"
     figures = [
         Figure(
             key=key,
@@ -64,9 +77,11 @@ async def measure(
             target=TARGET_FLOOR_RATIO,
             detail=(
                 f"{run.total_s:.2f} s from the poll that fetched the change to the last "
-                f"message; {run.global_429s} global and {run.route_429s} route 429s; at most "
-                f"{run.peak_per_window} requests in one 1 s window (fixed windows, limit "
-                f"{GLOBAL_LIMIT}); {run.problems} double problem(s)"
+                f"message, paced at {run.rate:g} requests/s (`discord.requests_per_second`; "
+                f"its own floor {channels / run.rate:.2f} s); {run.global_429s} global and "
+                f"{run.route_429s} route 429s; at most {run.peak_per_window} requests in one "
+                f"1 s window (fixed windows, limit {GLOBAL_LIMIT}); {run.problems} double "
+                "problem(s)"
             ),
             extra={
                 "channels": channels,
@@ -82,6 +97,18 @@ async def measure(
             value=run.global_429s + run.route_429s,
             unit="",
             detail="target: about none, by pacing (token bucket, bot/services/pacing.py)",
+        ),
+        Figure(
+            key=key,
+            name=f"Renders per post, fan-out to {channels:,} channels{paced}",
+            value=run.renders / max(1, run.posts),
+            unit="",
+            target=TARGET_RENDERS_PER_POST,
+            detail=(
+                f"DeliveryWorker.renders {run.renders} for {run.posts} post(s) delivered to "
+                f"{channels:,} channels (one language, one mode)"
+            ),
+            extra={"renders": run.renders, "posts": run.posts},
         ),
     ]
     if status and run.status_ms:
@@ -104,10 +131,10 @@ async def measure(
 
 
 async def fan_out(
-    channels: int, *, status: bool = True, pacer: TokenBucket | None = None
+    channels: int, *, status: bool = True, requests_per_second: float | None = None
 ) -> FanOut:
     """Run one fan-out of one update to `channels` channels through the double."""
-    from bot.discord.client import TallyBot  # the discord edge: imported only when it runs
+    from bot.cli.discord_run import compose_bot  # the discord edge: imported when it runs
 
     double = DiscordDouble(openapi_spec(), global_limit=GLOBAL_LIMIT, validate=False)
     with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
@@ -121,21 +148,38 @@ async def fan_out(
             targets = [double.world.add_channel(guild, f"follow-{n}").id for n in range(channels)]
             await subscribe_channels(store, targets, [election_id(0)], guild_id=guild.id)
             server.set_document(native_feed(10))
-            settings = Settings(
-                discord=DiscordSettings(dev_guild_ids=(guild.id,), owner_ids=(double.owner.id,)),
-                feeds=(FeedSettings(id="bench", url=server.url, format="native", interval=1.0),),
+            discord_settings = DiscordSettings.model_validate(
+                {
+                    "dev_guild_ids": (guild.id,),
+                    "owner_ids": (double.owner.id,),
+                    **(
+                        {}
+                        if requests_per_second is None
+                        else {"requests_per_second": requests_per_second}
+                    ),
+                }
             )
-            bot = TallyBot(
-                settings=settings, store=store, session=session, guild_ready_timeout=0.05
+            settings = bench_settings(
+                bench_feed("bench", server.url, interval=1.0), discord=discord_settings
             )
-            if pacer is not None:
-                bot.pacer = pacer  # before login: setup_hook hands it to the sender
+            bot = compose_bot(settings, store, session, guild_ready_timeout=0.05)
+            runtime = bot.runtime
+            assert runtime is not None
             with patch_discord_py(double):
                 async with running(bot):
                     await double.wait_until(lambda: double.commands(guild), 10, "commands synced")
                     await server.wait_fetched(2)  # the silent baseline is stored
                     await asyncio.sleep(1.0)  # start in a fresh global window
-                    return await _timed_fan_out(double, server, targets, status)
+                    renders_before = runtime.worker.renders
+                    run = await _timed_fan_out(double, server, targets, status)
+                    async with store.read() as uow:
+                        posts = await uow.connection.scalar(text("SELECT COUNT(*) FROM posts"))
+                    return replace(
+                        run,
+                        renders=runtime.worker.renders - renders_before,
+                        posts=int(posts or 0),
+                        rate=discord_settings.requests_per_second,
+                    )
 
 
 async def _timed_fan_out(
@@ -173,6 +217,9 @@ async def _timed_fan_out(
         peak_per_window=double.peak_requests_per_window,
         status_ms=_callback_latencies(double, handles),
         problems=len(double.problems),
+        renders=0,
+        posts=0,
+        rate=0.0,
     )
 
 

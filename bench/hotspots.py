@@ -24,27 +24,27 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.common import sqlite_store, subscribe_channels
+from bench.common import (
+    CountingSender,
+    bench_feed,
+    bench_settings,
+    sqlite_store,
+    subscribe_channels,
+)
 from bench.documents import csv_feed, election_id, native_feed
 from bench.feedproc import feed_process
-from bot.feeds.base import FeedFormat, FeedSource, ParseContext
-from bot.feeds.fetch import Fetcher, user_agent
+from bot.cli.root import build_runtime
+from bot.feeds.base import FeedFormat, ParseContext
 from bot.feeds.parsers import parse
-from bot.services.delivery import Delivery, DeliveryWorker
-from bot.services.poller import Feed, Poller
+from bot.services.runtime import Runtime
 from bot.store import ALL_ELECTIONS, Store
 
 PATHS = ("bigfeed-native", "bigfeed-csv", "poll-304", "poll-hash", "delivery")
 EXPERIMENTS = ("store-steps", "parse-gc")
 
 
-class NullSender:
-    async def send(self, delivery: Delivery) -> None:
-        return None
-
-
 @asynccontextmanager
-async def _rig(fmt: FeedFormat, body: bytes) -> AsyncIterator[tuple[Path, Store, Poller]]:
+async def _rig(fmt: FeedFormat, body: bytes) -> AsyncIterator[tuple[Path, Store, Runtime]]:
     with tempfile.TemporaryDirectory(prefix="bench-hotspots-") as tmp:
         folder = Path(tmp)
         path = folder / "feed"
@@ -54,11 +54,10 @@ async def _rig(fmt: FeedFormat, body: bytes) -> AsyncIterator[tuple[Path, Store,
             sqlite_store(folder) as store,
             aiohttp.ClientSession() as session,
         ):
-            feeds = [
-                Feed(FeedSource(name, f"{base}/{name}", fmt, max_bytes=500_000_000), 600.0)
-                for name in ("etag", "plain")
-            ]
-            yield path, store, Poller(store, Fetcher(session, user_agent(None)), feeds)
+            settings = bench_settings(
+                *(bench_feed(name, f"{base}/{name}", fmt.value) for name in ("etag", "plain"))
+            )
+            yield path, store, build_runtime(settings, store, session, CountingSender())
 
 
 async def _profiled(work: Callable[[], Awaitable[object]], top: int) -> str:
@@ -75,7 +74,8 @@ async def profile_path(name: str, elections: int = 5000, top: int = 30) -> str:
     """The profile of one path, as pstats prints it."""
     fmt = FeedFormat.NLRB_CSV if name == "bigfeed-csv" else FeedFormat.NATIVE
     generate = csv_feed if fmt is FeedFormat.NLRB_CSV else native_feed
-    async with _rig(fmt, generate(elections, 0, 0)) as (path, store, poller):
+    async with _rig(fmt, generate(elections, 0, 0)) as (path, store, runtime):
+        poller = runtime.poller
         await subscribe_channels(store, [1], [ALL_ELECTIONS])
         await poller.poll("etag")
         await poller.poll("plain")
@@ -94,7 +94,7 @@ async def profile_path(name: str, elections: int = 5000, top: int = 30) -> str:
         await subscribe_channels(store, channels, [election_id(0)])
         path.write_bytes(generate(elections, 1, 1))
         await poller.poll("etag")
-        worker = DeliveryWorker(store, NullSender())
+        worker = runtime.worker
 
         async def drain() -> None:
             while await worker.run_once():

@@ -1,7 +1,7 @@
-"""Figure 1: feed change → first post handed to the sender, through the real Runtime (the
-APScheduler poll job at 1 s with its ≤ 10% jitter, the poller, the in-process wake-up, the
-delivery worker); changes land at random offsets in the poll interval (DESIGN §11:
-≤ 1.5 s p95)."""
+"""Figure 1: feed change → first post handed to the sender, through the runtime the
+composition root builds (bot.cli.root.build_runtime: the APScheduler poll job at 1 s with
+its ≤ 10% jitter, the poller, the pipeline's in-process wake-up, the delivery worker);
+changes land at random offsets in the poll interval (DESIGN §11: ≤ 1.5 s p95)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,17 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.common import Figure, percentile, sqlite_store, subscribe_channels
+from bench.common import (
+    Figure,
+    bench_feed,
+    bench_settings,
+    percentile,
+    sqlite_store,
+    subscribe_channels,
+)
 from bench.documents import election_id, native_feed
-from bot.config import FeedSettings, Settings
-from bot.services.delivery import Delivery
-from bot.services.runtime import Runtime
+from bot.cli.root import build_runtime
+from bot.services.delivery import Outgoing
 from tests.support.feed_server import serve_feed
 
 TARGET_P95_S = 1.5
@@ -32,9 +38,10 @@ class StampingSender:
         self.sent: dict[int, float] = {}
         self._arrived = asyncio.Event()
 
-    async def send(self, delivery: Delivery) -> None:
-        self.sent.setdefault(delivery.row.tally.choices[0].votes, time.perf_counter())
+    async def send(self, outgoing: Outgoing) -> int | None:
+        self.sent.setdefault(outgoing.post.tally.choices[0].votes, time.perf_counter())
         self._arrived.set()
+        return None
 
     async def wait_for(self, votes: int, limit_s: float) -> float:
         async with asyncio.timeout(limit_s):
@@ -58,7 +65,8 @@ async def measure(changes: int = 30, interval_s: float = 1.0, seed: int = 7) -> 
             detail=(
                 f"p50 {p50:.3f} s, p95 {p95:.3f} s, max {max(latencies):.3f} s over "
                 f"{len(latencies)} changes at random offsets; interval {interval_s:g} s, "
-                "jitter ≤ 10%; the real Runtime with a sender that records the send time"
+                "jitter ≤ 10%; the runtime of build_runtime with a sender that records the "
+                "send time"
             ),
             extra={"p50_s": p50, "p95_s": p95, "max_s": max(latencies)},
         )
@@ -75,12 +83,8 @@ async def _latencies(changes: int, interval_s: float, rng: random.Random) -> lis
         ):
             server.set_document(native_feed(FEED_ELECTIONS))
             await subscribe_channels(store, [1], [election_id(0)])
-            settings = Settings(
-                feeds=(
-                    FeedSettings(id="bench", url=server.url, format="native", interval=interval_s),
-                )
-            )
-            runtime = Runtime(store, session, settings, sender)
+            settings = bench_settings(bench_feed("bench", server.url, interval=interval_s))
+            runtime = build_runtime(settings, store, session, sender)
             await runtime.start()
             try:
                 await server.wait_fetched(2)  # the baseline was stored, and polled again

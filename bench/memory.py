@@ -1,8 +1,9 @@
 """Figure 6: peak RSS of the bot's process (a fresh subprocess) holding N elections and M
 channel subscriptions, after one update is delivered to all M. The child is the real TallyBot
 logged in to a Discord double that runs in this (the parent) process, so discord.py's cache of
-the M channels counts; the M posts go to a counting sender (M through the double's 50
-requests/s would take M/50 s: Figure 4 measures that path).
+the M channels counts; its services are the ones bot.cli.root.build_runtime builds, as
+bot.cli.discord_run.compose_bot wires them, but the M posts go to a counting sender (M
+through the double's 50 requests/s would take M/50 s: Figure 4 measures that path).
 
 The peak is the process's VmHWM (/proc/self/status). `ru_maxrss` is reported beside it but
 is not the figure: Linux carries it across fork and exec, so a child forked from a 200 MB
@@ -25,7 +26,10 @@ import aiohttp
 
 from bench.common import (
     REPO_ROOT,
+    CountingSender,
     Figure,
+    bench_feed,
+    bench_settings,
     child_env,
     openapi_spec,
     sqlite_store,
@@ -55,7 +59,8 @@ async def measure(elections: int = 5000, subscriptions: int = 10_000) -> list[Fi
                 f"{result['guilds']} guilds cached; peak after imports "
                 f"{result['after_imports_mb']:.0f} MB, after login and the baseline poll "
                 f"{result['after_baseline_mb']:.0f} MB; the deliveries took "
-                f"{result['deliver_s']:.1f} s; matplotlib imported: {result['matplotlib']}; "
+                f"{result['deliver_s']:.1f} s ({result['renders']} renders); matplotlib "
+                f"imported: {result['matplotlib']}; "
                 f"ru_maxrss {result['ru_maxrss_mb']:.0f} MB (inherited from the parent: "
                 "see bench/memory.py)"
             ),
@@ -115,53 +120,28 @@ def maxrss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-class CountingSender:
-    """Counts posts; sends nothing."""
-
-    def __init__(self, expected: int) -> None:
-        self.count = 0
-        self.done = asyncio.Event()
-        self._expected = expected
-
-    async def send(self, delivery: object) -> None:
-        self.count += 1
-        if self.count >= self._expected:
-            self.done.set()
-
-
 async def _child(port: int, elections: int, subscriptions: int) -> dict[str, Any]:
     # What `python -m bot run` imports, and the discord edge it starts.
     import bot.cli.discord_run
     import bot.cli.main  # noqa: F401
-    from bot.config import FeedSettings, Settings
+    from bot.cli.root import build_runtime
     from bot.discord.client import TallyBot, point_discord_py_at
 
     after_imports = peak_rss_mb()
-    sender = CountingSender(subscriptions)
+    sender = CountingSender()
     with tempfile.TemporaryDirectory(prefix="bench-memory-") as tmp:
         folder = Path(tmp)
         feed = folder / "feed.json"
         feed.write_bytes(native_feed(elections))
-        settings = Settings(
-            feeds=(
-                FeedSettings(
-                    id="memory",
-                    url=feed.as_uri(),
-                    format="native",
-                    interval=1.0,
-                    max_bytes=500_000_000,
-                ),
-            )
-        )
+        settings = bench_settings(bench_feed("memory", feed.as_uri(), interval=1.0))
         async with sqlite_store(folder) as store, aiohttp.ClientSession() as session:
             await point_discord_py_at(f"http://127.0.0.1:{port}/api/v10", TOKEN, session)
+            # compose_bot, with the counting sender in the Discord sender's place.
             client = TallyBot(
-                settings=settings,
-                store=store,
-                session=session,
-                wrap_sender=lambda _inner: sender,
-                guild_ready_timeout=0.05,
+                settings=settings, store=store, session=session, guild_ready_timeout=0.05
             )
+            runtime = build_runtime(settings, store, session, sender, locale_of=client.language_of)
+            client.attach(runtime)
             await client.login(TOKEN)
             connection = asyncio.create_task(client.connect(reconnect=False))
             try:
@@ -177,7 +157,7 @@ async def _child(port: int, elections: int, subscriptions: int) -> dict[str, Any
                 await subscribe_channels(store, channels, [election_id(i) for i in range(CHANGED)])
                 started = time.perf_counter()
                 feed.write_bytes(native_feed(elections, changed=CHANGED, bump=1))
-                await asyncio.wait_for(sender.done.wait(), 30 + subscriptions / 20)
+                await sender.wait_for(subscriptions, 30 + subscriptions / 20)
                 deliver_s = time.perf_counter() - started
                 result = {
                     "peak_rss_mb": peak_rss_mb(),
@@ -189,6 +169,7 @@ async def _child(port: int, elections: int, subscriptions: int) -> dict[str, Any
                     "channels": len(channels),
                     "guilds": len(client.guilds),
                     "matplotlib": "matplotlib" in sys.modules,
+                    "renders": runtime.worker.renders,
                 }
             finally:
                 await client.close()

@@ -10,16 +10,14 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.common import Figure, sqlite_store
+from bench.common import CountingSender, Figure, bench_feed, bench_settings, sqlite_store
 from bench.documents import native_feed
 from bench.feedproc import feed_process
-from bot.feeds.base import FeedFormat, FeedSource
-from bot.feeds.fetch import Fetcher, user_agent
-from bot.services.poller import Feed, Poller
+from bot.cli.root import build_runtime
+from bot.services.poller import Poller
 
 TARGET_MS = 2.0
 WARMUP = 10
-MAX_BYTES = 500_000_000  # 4× is 5.4 MB, over the 5 MB default
 
 
 async def measure(elections: int = 5000, polls: int = 300) -> list[Figure]:
@@ -34,16 +32,10 @@ async def measure(elections: int = 5000, polls: int = 300) -> list[Figure]:
             sqlite_store(folder) as store,
             aiohttp.ClientSession() as session,
         ):
-            feeds = [
-                Feed(
-                    FeedSource("etag", f"{base}/etag", FeedFormat.NATIVE, max_bytes=MAX_BYTES), 1.0
-                ),
-                Feed(
-                    FeedSource("plain", f"{base}/plain", FeedFormat.NATIVE, max_bytes=MAX_BYTES),
-                    1.0,
-                ),
-            ]
-            poller = Poller(store, Fetcher(session, user_agent(None)), feeds)
+            settings = bench_settings(
+                bench_feed("etag", f"{base}/etag"), bench_feed("plain", f"{base}/plain")
+            )
+            poller = build_runtime(settings, store, session, CountingSender()).poller
             figures = []
             for feed_id, name in (("etag", "304 Not Modified"), ("plain", "200, same hash")):
                 baseline = await poller.poll(feed_id)

@@ -10,17 +10,18 @@ import pytest
 
 from bench import bigfeed, fanout, latency, memory, pollcost, report
 from bench.common import Figure, GrowthPoint, percentile
-from bench.documents import csv_feed, native_feed
+from bench.documents import csv_feed, native_feed, sheet_feed
 from bench.suite import growth_points
 from bot.feeds.base import FeedFormat, ParseContext
 from bot.feeds.parsers import parse
 
 
 def test_generated_feeds_parse_cleanly_with_every_election() -> None:
-    for fmt, body in (
-        (FeedFormat.NATIVE, native_feed(30, 3)),
-        (FeedFormat.NLRB_CSV, csv_feed(30, 3)),
-    ):
+    documents = [(FeedFormat.NATIVE, native_feed(30, 3)), (FeedFormat.NLRB_CSV, csv_feed(30, 3))]
+    sheet = bigfeed.known_format(bigfeed.SHEET_CSV)
+    if sheet is not None:
+        documents.append((sheet, sheet_feed(30, 3)))
+    for fmt, body in documents:
         result = parse(fmt, body, ParseContext(source_id="smoke"))
         assert len(result.tallies) == 30 and result.problems == ()
 
@@ -48,8 +49,15 @@ async def test_poll_cost_bench_measures_304_and_same_hash_polls() -> None:
 
 async def test_big_feed_bench_splits_each_format_into_parse_and_store() -> None:
     figures = await bigfeed.measure(elections=20, repeats=1)
-    assert [f.name for f in figures] == ["Big feed ingest, native", "Big feed ingest, nlrb-csv"]
+    assert [f.name for f in figures] == [
+        "Big feed ingest, native",
+        "Big feed ingest, nlrb-csv",
+        "Big feed ingest, sheet-csv",
+    ]
     for figure in figures:
+        if bigfeed.known_format(figure.name.rsplit(" ", 1)[-1]) is None:
+            assert math.isnan(figure.value) and "not measured" in figure.detail
+            continue
         assert 0 < figure.extra["parse_ms"] < figure.value
         assert 0 < figure.extra["store_ms"] < figure.value
         assert "10 posts queued" in figure.detail
@@ -60,9 +68,10 @@ async def test_fan_out_bench_delivers_through_the_double_and_times_status(
     shared_dir: Path,
 ) -> None:
     figures = await fanout.measure(channels=3)
-    ratio, rejected, status = figures
+    ratio, rejected, renders, status = figures
     assert ratio.value > 0 and ratio.extra["total_s"] > 0
     assert rejected.value >= 0
+    assert renders.extra == {"renders": 1, "posts": 1}  # one post, three channels
     assert status.extra["p50_ms"] > 0
     points = growth_points("fanout", 1.0, figures)
     assert {p.figure for p in points} == {
@@ -76,6 +85,7 @@ async def test_memory_bench_measures_a_fresh_bot_process(shared_dir: Path) -> No
     [figure] = await memory.measure(elections=20, subscriptions=4)
     assert figure.value >= figure.extra["after_imports_mb"] > 0
     assert figure.extra["delivered"] == 4
+    assert figure.extra["renders"] == 4  # 10 posts changed, 4 channels follow one each
 
 
 def test_report_has_a_row_and_a_command_per_figure() -> None:
