@@ -1,6 +1,7 @@
 """`python -m bench`: every benchmark in one run, written to BENCHMARKS.md; or
-`python -m bench latency|pollcost|bigfeed|fanout|memory|growth`: one, printed;
-`python -m bench pacing`: the fan-out with the pacing NOTES.md suggests (a what-if)."""
+`python -m bench latency|pollcost|bigfeed|fanout|fanout_two|live|failover|web|memory|storage`:
+one, printed; `python -m bench growth`: the growth table alone; `python -m bench pacing`: the
+fan-out with the pacing NOTES.md suggests (a what-if)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,16 @@ from pathlib import Path
 
 from bench import report
 from bench.common import REPO_ROOT
-from bench.suite import FIGURES, WHAT_IF, Results, Sizes, measure_one, run_all, run_growth
+from bench.suite import (
+    FIGURES,
+    GROWN,
+    WHAT_IF,
+    Results,
+    Sizes,
+    measure_one,
+    run_all,
+    run_growth,
+)
 
 CHOICES = (*FIGURES, "growth", *WHAT_IF)
 
@@ -53,7 +63,7 @@ async def _run(keys: list[str], sizes: Sizes) -> Results:
     results = Results([], [])
     for key in keys:
         if key == "growth":
-            grown = await run_growth(sizes, ("pollcost", "bigfeed", "fanout", "memory"))
+            grown = await run_growth(sizes, GROWN)
             results.growth += grown.growth
         else:
             results.figures += await measure_one(key, sizes)

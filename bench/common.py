@@ -26,7 +26,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class Figure:
-    """One measured figure, with its target (None: reported, not judged)."""
+    """One measured figure, with its target (None: reported, not judged): at most `target`,
+    or exactly `target` when `exact`. A NaN value was not measured."""
 
     key: str  # the command's argument: `python -m bench <key>`
     name: str
@@ -35,17 +36,23 @@ class Figure:
     target: float | None = None
     detail: str = ""
     extra: dict[str, float] = field(default_factory=dict)
+    exact: bool = False
+
+    @property
+    def measured(self) -> bool:
+        return not math.isnan(self.value)
 
     @property
     def ratio(self) -> float | None:
-        if self.target is None or self.target == 0:
+        if self.target is None or self.target == 0 or self.exact or not self.measured:
             return None
         return self.value / self.target
 
     @property
     def met(self) -> bool | None:
-        ratio = self.ratio
-        return None if ratio is None else ratio <= 1.0
+        if self.target is None or not self.measured:
+            return None
+        return self.value == self.target if self.exact else self.value <= self.target
 
 
 @dataclass(frozen=True)

@@ -11,33 +11,20 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import tempfile
 from dataclasses import dataclass, replace
-from pathlib import Path
 
-import aiohttp
 from sqlalchemy import text
 
-from bench.common import (
-    Figure,
-    bench_feed,
-    bench_settings,
-    openapi_spec,
-    percentile,
-    sqlite_store,
-    subscribe_channels,
-)
+from bench.botrig import GLOBAL_LIMIT, MESSAGES, bot_on_double
+from bench.common import Figure, percentile
 from bench.documents import election_id, native_feed
-from bot.config import DiscordSettings
-from tests.discord_double import DiscordDouble, InteractionHandle, patch_discord_py, running
-from tests.support.feed_server import FeedServer, serve_feed
+from tests.discord_double import DiscordDouble, InteractionHandle
+from tests.support.feed_server import FeedServer
 
-GLOBAL_LIMIT = 50
 TARGET_FLOOR_RATIO = 1.1
 TARGET_STATUS_P99_MS = 100.0
 TARGET_RENDERS_PER_POST = 1.0
 STATUS_EVERY_S = 0.1
-MESSAGES = "/channels/{channel_id}/messages"
 CALLBACK = "/interactions/{interaction_id}/{interaction_token}/callback"
 
 
@@ -104,6 +91,7 @@ async def measure(
             value=run.renders / max(1, run.posts),
             unit="",
             target=TARGET_RENDERS_PER_POST,
+            exact=True,
             detail=(
                 f"DeliveryWorker.renders {run.renders} for {run.posts} post(s) delivered to "
                 f"{channels:,} channels (one language, one mode)"
@@ -134,52 +122,17 @@ async def fan_out(
     channels: int, *, status: bool = True, requests_per_second: float | None = None
 ) -> FanOut:
     """Run one fan-out of one update to `channels` channels through the double."""
-    from bot.cli.discord_run import compose_bot  # the discord edge: imported when it runs
-
-    double = DiscordDouble(openapi_spec(), global_limit=GLOBAL_LIMIT, validate=False)
-    with tempfile.TemporaryDirectory(prefix="bench-fanout-") as tmp:
-        async with (
-            double,
-            serve_feed() as server,
-            sqlite_store(Path(tmp)) as store,
-            aiohttp.ClientSession() as session,
-        ):
-            guild = double.guild
-            targets = [double.world.add_channel(guild, f"follow-{n}").id for n in range(channels)]
-            await subscribe_channels(store, targets, [election_id(0)], guild_id=guild.id)
-            server.set_document(native_feed(10))
-            discord_settings = DiscordSettings.model_validate(
-                {
-                    "dev_guild_ids": (guild.id,),
-                    "owner_ids": (double.owner.id,),
-                    **(
-                        {}
-                        if requests_per_second is None
-                        else {"requests_per_second": requests_per_second}
-                    ),
-                }
-            )
-            settings = bench_settings(
-                bench_feed("bench", server.url, interval=1.0), discord=discord_settings
-            )
-            bot = compose_bot(settings, store, session, guild_ready_timeout=0.05)
-            runtime = bot.runtime
-            assert runtime is not None
-            with patch_discord_py(double):
-                async with running(bot):
-                    await double.wait_until(lambda: double.commands(guild), 10, "commands synced")
-                    await server.wait_fetched(2)  # the silent baseline is stored
-                    await asyncio.sleep(1.0)  # start in a fresh global window
-                    renders_before = runtime.worker.renders
-                    run = await _timed_fan_out(double, server, targets, status)
-                    async with store.read() as uow:
-                        posts = await uow.connection.scalar(text("SELECT COUNT(*) FROM posts"))
-                    return replace(
-                        run,
-                        renders=runtime.worker.renders - renders_before,
-                        posts=int(posts or 0),
-                        rate=discord_settings.requests_per_second,
-                    )
+    async with bot_on_double(channels, requests_per_second=requests_per_second) as rig:
+        renders_before = rig.runtime.worker.renders
+        run = await _timed_fan_out(rig.double, rig.server, rig.targets, status)
+        async with rig.store.read() as uow:
+            posts = await uow.connection.scalar(text("SELECT COUNT(*) FROM posts"))
+        return replace(
+            run,
+            renders=rig.runtime.worker.renders - renders_before,
+            posts=int(posts or 0),
+            rate=rig.requests_per_second,
+        )
 
 
 async def _timed_fan_out(

@@ -27,15 +27,17 @@ def fmt_value(value: float, unit: str) -> str:
 def _target(figure: Figure) -> str:
     if figure.target is None:
         return "about 0" if "429" in figure.name else "—"
-    unit = f" {figure.unit}" if figure.unit != "×" else " ×"
-    return f"≤ {figure.target:g}{unit}"
+    unit = f" {figure.unit}" if figure.unit else ""
+    return f"{'=' if figure.exact else '≤'} {figure.target:.3g}{unit}"
 
 
 def _ratio(figure: Figure) -> str:
+    if not figure.measured:
+        return "— (not measured)"
+    met = figure.met
+    mark = "" if met is None else "✅" if met else "❌ miss"
     ratio = figure.ratio
-    if ratio is None:
-        return "—"
-    return f"{ratio:.2f} {'✅' if ratio <= 1 else '❌ miss'}"
+    return f"{ratio:.2f} {mark}" if ratio is not None else mark or "—"
 
 
 def targets_table(figures: Sequence[Figure]) -> list[str]:

@@ -1,15 +1,19 @@
 """Runs the benchmarks: each figure at 1× for the targets table, and the cheap ones (and the
-fan-out) at several scales for the growth table, in one run."""
+fan-out) at several scales for the growth table, in one run. Modules another branch adds
+(`OPTIONAL`: each with `measure(scale) -> list[Figure]`) join the run once they exist."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+import inspect
 import logging
 import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from bench import bigfeed, fanout, latency, memory, pollcost
+from bench import bigfeed, fanout, latency, live, memory, pollcost, storage, web
 from bench.common import Figure, GrowthPoint
 from bench.report import fmt_value
 
@@ -17,7 +21,21 @@ log = logging.getLogger(__name__)
 
 SCALES = (0.01, 0.1, 1.0, 4.0)
 FANOUT_SCALES = (0.1, 1.0)
-FIGURES = ("latency", "pollcost", "bigfeed", "fanout", "memory")
+MEMORY_DELIVERED_MAX = 10_000  # beyond 1×, the first 10,000 of the deliveries are awaited
+# H4's standalone modules (wt/replicas): the figure's key -> its module.
+OPTIONAL = {"failover": "bench.failover", "fanout_two": "bench.fanout_two"}
+FIGURES = (
+    "latency",
+    "pollcost",
+    "bigfeed",
+    "fanout",
+    "fanout_two",
+    "live",
+    "failover",
+    "web",
+    "memory",
+    "storage",
+)
 # Not in the full run: the fan-out with the pacing NOTES.md suggests
 # (`discord.requests_per_second: 47`, with the default burst of 2).
 WHAT_IF = ("pacing",)
@@ -34,6 +52,10 @@ class Sizes:
     changes: int = 30
     polls: int = 300
     repeats: int = 5
+    live_channels: int = 100
+    live_batches: int = 40
+    sent_posts: int = 10_000
+    streams: int = 100
 
     def describe(self) -> str:
         return (
@@ -64,6 +86,29 @@ async def _timed(what: str, run: Callable[[], Awaitable[list[Figure]]]) -> list[
     return figures
 
 
+def optional_module(key: str) -> object | None:
+    """The module of an optional figure, when this checkout has it."""
+    name = OPTIONAL[key]
+    return importlib.import_module(name) if importlib.util.find_spec(name) else None
+
+
+async def _optional(key: str, scale: float) -> list[Figure]:
+    module = optional_module(key)
+    if module is None:
+        return [
+            Figure(
+                key=key,
+                name=f"{key}: not measured",
+                value=float("nan"),
+                unit="",
+                detail=f"{OPTIONAL[key]} is not in this checkout yet (H4's branch adds it)",
+            )
+        ]
+    measured = module.measure(scale)  # type: ignore[attr-defined]  # found at run time
+    figures: list[Figure] = await measured if inspect.isawaitable(measured) else measured
+    return figures
+
+
 async def measure_one(key: str, sizes: Sizes, scale: float = 1.0) -> list[Figure]:
     """One benchmark at one scale."""
     elections = max(10, round(sizes.elections * scale))
@@ -76,17 +121,32 @@ async def measure_one(key: str, sizes: Sizes, scale: float = 1.0) -> list[Figure
     if key == "bigfeed":
         repeats = sizes.repeats if scale <= 1 else max(1, sizes.repeats - 2)
         return await _timed(f"bigfeed {scale:g}×", lambda: bigfeed.measure(elections, repeats))
-    if key == "fanout":
+    if key in ("fanout", "pacing"):
         channels = max(1, round(sizes.channels * scale))
-        return await _timed(f"fanout {scale:g}×", lambda: fanout.measure(channels))
-    if key == "pacing":
-        channels = max(1, round(sizes.channels * scale))
+        rate = SUGGESTED_RATE if key == "pacing" else None
         return await _timed(
-            "pacing", lambda: fanout.measure(channels, requests_per_second=SUGGESTED_RATE)
+            f"{key} {scale:g}×", lambda: fanout.measure(channels, requests_per_second=rate)
         )
+    if key == "live":
+        channels = max(1, round(sizes.live_channels * scale))
+        return await _timed(
+            f"live {scale:g}×", lambda: live.measure(channels, max(2, sizes.live_batches))
+        )
+    if key == "web":
+        return await _timed(
+            f"web {scale:g}×", lambda: web.measure(elections, sizes.changes, sizes.streams)
+        )
+    if key == "storage":
+        posts = max(10, round(sizes.sent_posts * scale))
+        return await _timed(f"storage {scale:g}×", lambda: storage.measure(posts, posts // 10))
     if key == "memory":
         subscriptions = max(1, round(sizes.subscriptions * scale))
-        return await _timed(f"memory {scale:g}×", lambda: memory.measure(elections, subscriptions))
+        delivered = min(subscriptions, MEMORY_DELIVERED_MAX)
+        return await _timed(
+            f"memory {scale:g}×", lambda: memory.measure(elections, subscriptions, delivered)
+        )
+    if key in OPTIONAL:
+        return await _timed(f"{key} {scale:g}×", lambda: _optional(key, scale))
     raise ValueError(f"unknown benchmark {key!r}; one of {', '.join(FIGURES + WHAT_IF)}")
 
 
@@ -96,6 +156,8 @@ def growth_points(key: str, scale: float, figures: list[Figure]) -> list[GrowthP
     for figure in figures:
         size = _size(figure)
         if key in ("pollcost", "bigfeed", "memory"):
+            if figure.value != figure.value:  # NaN: not measured in this checkout
+                continue
             series = figure.name.split(" (")[0] if key != "memory" else "Peak RSS"
             points.append(GrowthPoint(series, scale, size, figure.value, figure.unit))
         elif key == "fanout" and "total_s" in figure.extra:
@@ -118,6 +180,9 @@ def _size(figure: Figure) -> str:
     return ""
 
 
+GROWN = ("pollcost", "bigfeed", "fanout", "memory")
+
+
 async def run_growth(sizes: Sizes, keys: tuple[str, ...] = ("pollcost", "bigfeed")) -> Results:
     """The given figures at every scale (fan-out at its two); 1× results become the figures."""
     figures: list[Figure] = []
@@ -133,6 +198,12 @@ async def run_growth(sizes: Sizes, keys: tuple[str, ...] = ("pollcost", "bigfeed
 
 async def run_all(sizes: Sizes) -> Results:
     """Everything, in the order of DESIGN §11's table."""
-    figures = await measure_one("latency", sizes)
-    scaled = await run_growth(sizes, ("pollcost", "bigfeed", "fanout", "memory"))
-    return Results(figures + scaled.figures, scaled.growth)
+    results = Results([], [])
+    for key in FIGURES:
+        if key in GROWN:
+            grown = await run_growth(sizes, (key,))
+            results.figures += grown.figures
+            results.growth += grown.growth
+        else:
+            results.figures += await measure_one(key, sizes)
+    return results

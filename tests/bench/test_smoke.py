@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import bigfeed, fanout, latency, memory, pollcost, report
+from bench import bigfeed, fanout, latency, live, memory, pollcost, report, storage, suite, web
 from bench.common import Figure, GrowthPoint, percentile
 from bench.documents import csv_feed, native_feed, sheet_feed
 from bench.suite import growth_points
@@ -88,6 +88,41 @@ async def test_memory_bench_measures_a_fresh_bot_process(shared_dir: Path) -> No
     assert figure.extra["renders"] == 4  # 10 posts changed, 4 channels follow one each
 
 
+@pytest.mark.e2e
+async def test_live_bench_follows_a_count_in_live_messages(shared_dir: Path) -> None:
+    duration, created, stale, rejected = await live.measure(channels=3, batches=3)
+    assert created.value == 3 and created.met  # one live message per channel, then edits
+    assert stale.value == 0 and stale.met  # each shows the last batch at the end
+    assert rejected.target == 0
+    assert duration.value > 0 and duration.target is not None
+    assert duration.extra["after_last"] >= 3  # every message was edited after the last batch
+
+
+async def test_storage_bench_prunes_everything_it_sent() -> None:
+    [figure] = await storage.measure(posts=30, warmup=10)
+    assert figure.extra["rows_left"] == 0
+    assert figure.extra["before_bytes"] > 0 and figure.extra["after_bytes"] > 0
+
+
+async def test_web_bench_measures_sse_delay_and_feed_answers() -> None:
+    figures = await web.measure(elections=20, changes=2, streams=3)
+    assert [f.name for f in figures] == [
+        "Web: published change → SSE event at every client, p95",
+        "Web: /feed.json of 20 elections, first answer after a change",
+        "Web: /feed.json of 20 elections, cached, p95",
+        "Web: /feed.json of 20 elections, 304 Not Modified, p95",
+    ]
+    assert all(f.value > 0 and f.key == "web" for f in figures)
+    assert [f.target for f in figures] == [1.0, None, 50.0, 2.0]
+
+
+async def test_an_optional_module_not_yet_here_is_reported_not_measured() -> None:
+    for key in suite.OPTIONAL:
+        if suite.optional_module(key) is None:
+            [figure] = await suite.measure_one(key, suite.Sizes(), 0.01)
+            assert not figure.measured and "not in this checkout" in figure.detail
+
+
 def test_report_has_a_row_and_a_command_per_figure() -> None:
     figures = [
         Figure("latency", "Detection latency p95", 1.2, "s", 1.5),
@@ -105,3 +140,15 @@ def test_report_has_a_row_and_a_command_per_figure() -> None:
     )
     assert "1.50 ❌ miss" in text and "`python -m bench bigfeed`" in text
     assert "| 1.00 |" in text  # linear growth from 1× to 4×
+
+
+def test_report_says_what_was_not_measured_and_judges_exact_targets() -> None:
+    figures = [
+        Figure("bigfeed", "Big feed ingest, sheet-csv", math.nan, "ms", 100.0),
+        Figure("live", "Live mode: messages created", 100, "", 100, exact=True),
+        Figure("live", "Live mode: 429s received", 2, "", 0, exact=True),
+    ]
+    text = report.render(figures, [], 1.0, "")
+    assert "| — | ≤ 100 ms | — (not measured) |" in text
+    assert "| 100 | = 100 | ✅ |" in text
+    assert "| 2 | = 0 | ❌ miss |" in text
