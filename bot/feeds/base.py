@@ -3,6 +3,7 @@ and a parse return. No I/O here."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -111,7 +112,15 @@ class ParseContext:
 
     `identities` maps (case number upper-case, unit upper-case) to the configured election,
     so NLRB rows get the operator's slug and aliases (DESIGN §4 identity).
+    `deadline` is a `time.monotonic()` value: parsers call `check_deadline()` in their loops,
+    so a document that takes too long fails instead of holding up the poller.
     """
 
     source_id: str
     identities: Mapping[tuple[str, str], Election] = field(default_factory=dict)
+    deadline: float | None = None
+
+    def check_deadline(self) -> None:
+        """Raise ParseError once the deadline has passed."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise ParseError("the document took longer than its parse time limit")
