@@ -107,10 +107,7 @@ def unknown_key(path: str, key: str, known: Iterable[str], of: str) -> Finding:
     best, distance = closest(key, known)
     shown = quote(key)[1:-1]
     if is_near(key, distance):
-        message = (
-            f"`{shown}` is not a key of {of}: did you mean `{best}`? "
-            "(keys that begin with `x-` are extensions and are ignored)"
-        )
+        message = f"`{shown}` is not a key of {of}: did you mean `{best}`?"
     else:
         message = (
             f"`{shown}` is not a key of {of} (the closest is `{best}`): correct it, or begin "

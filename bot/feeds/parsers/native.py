@@ -51,7 +51,7 @@ def parse_native(body: bytes, ctx: ParseContext) -> ParseResult:
     an election that breaks the schema or a hand-fed check is skipped with a problem naming
     it, the key path, the value and the fix."""
     body = body.removeprefix(codecs.BOM_UTF8)
-    problems: list[Problem] = []
+    problems = _Problems()
     try:
         document = document_adapter().validate_json(body)
     except ValidationError:
@@ -64,7 +64,26 @@ def parse_native(body: bytes, ctx: ParseContext) -> ParseResult:
     return result.parse_result
 
 
-def _slow(body: bytes, ctx: ParseContext, problems: list[Problem]) -> ParseResult:
+class _Problems:
+    """Problems in document order: the document's own first, then each election's by its
+    index (whichever pass found them), then the repeated (election, round)s."""
+
+    DOCUMENT, REPEATS = -1, MAX_ELECTIONS + 1
+
+    def __init__(self) -> None:
+        self._found: list[tuple[int, Problem]] = []
+
+    def add(self, index: int, problem: Problem) -> None:
+        self._found.append((index, problem))
+
+    def extend(self, index: int, problems: Iterator[Problem]) -> None:
+        self._found.extend((index, problem) for problem in problems)
+
+    def ordered(self) -> tuple[Problem, ...]:
+        return tuple(problem for _, problem in sorted(self._found, key=lambda pair: pair[0]))
+
+
+def _slow(body: bytes, ctx: ParseContext, problems: _Problems) -> ParseResult:
     raw = load_json(body)
     head = _head(raw, problems)
     entries: list[tuple[int, ElectionModel]] = []
@@ -75,7 +94,7 @@ def _slow(body: bytes, ctx: ParseContext, problems: list[Problem]) -> ParseResul
         model, findings = validate_election(item)
         if model is None:
             rejected[index] = _raw_key(item)
-            problems.extend(_problems(index, _raw_id(item), findings))
+            problems.extend(index, _problems(index, _raw_id(item), findings))
         else:
             entries.append((index, model))
     return _build(head, entries, rejected, ctx, problems, texts_clean=False).parse_result
@@ -94,7 +113,7 @@ def _build(
     entries: list[tuple[int, ElectionModel]],
     rejected: dict[int, Key | None],
     ctx: ParseContext,
-    problems: list[Problem],
+    problems: _Problems,
     *,
     texts_clean: bool,
 ) -> _Built:
@@ -123,9 +142,9 @@ def _build(
     for key in repeated:
         where = [f"elections[{i}]" for i in sorted(places[key])]
         message = handfed.duplicate_message(key[0], key[1], where)
-        problems.append(Problem(key[0], "round", message))
+        problems.add(_Problems.REPEATS, Problem(key[0], "round", message))
     tallies = tuple(parsed for key, _, parsed in built if key not in repeated)
-    return _Built(ParseResult(tallies, tuple(problems)), keys)
+    return _Built(ParseResult(tallies, problems.ordered()), keys)
 
 
 def _checked(
@@ -134,14 +153,14 @@ def _checked(
     doc_time: datetime | None,
     label: str | None,
     source_id: str,
-    problems: list[Problem],
+    problems: _Problems,
     texts_clean: bool,
 ) -> ParsedTally | None:
     """One valid election through the hand-fed checks: its tally, or None when skipped."""
     choices = choices_of(item)
     findings = handfed_findings(item, choices, texts_clean=texts_clean)
     if findings:
-        problems.extend(_problems(index, item["id"], findings))
+        problems.extend(index, _problems(index, item["id"], findings))
         if not all(finding.keeps for finding in findings):
             return None
     when = doc_time
@@ -149,7 +168,7 @@ def _checked(
     if stamp is not None:
         own = timestamp(stamp)
         if own is None:
-            problems.append(_bad_time(item["id"], f"elections[{index}]", stamp))
+            problems.add(index, _bad_time(item["id"], f"elections[{index}]", stamp))
         else:
             when = own
     return to_parsed(item, choices, when, label, source_id)
@@ -281,7 +300,7 @@ def _raise_on_repeated_key(body: bytes) -> None:
     json.loads(body.decode("utf-8", errors="replace"), object_pairs_hook=unique)
 
 
-def _head(raw: dict[str, Any], problems: list[Problem]) -> DocumentHead:
+def _head(raw: dict[str, Any], problems: _Problems) -> DocumentHead:
     """The document's own keys; an unknown one is a problem and the document goes on."""
     known: dict[str, Any] = {}
     for key, value in raw.items():
@@ -291,7 +310,7 @@ def _head(raw: dict[str, Any], problems: list[Problem]) -> DocumentHead:
             known[key] = value
         else:
             finding = handfed.unknown_key(key, key, DOCUMENT_KEYS, "a feed v1 document")
-            problems.append(Problem(None, key, f"{finding.message} (ignored)"))
+            problems.add(_Problems.DOCUMENT, Problem(None, key, f"{finding.message} (ignored)"))
     try:
         return head_adapter().validate_python(known)
     except ValidationError as exc:
@@ -299,13 +318,13 @@ def _head(raw: dict[str, Any], problems: list[Problem]) -> DocumentHead:
         raise ParseError(f"document key `{dotted(error['loc'])}`: {error['msg']}") from None
 
 
-def _document_time(head: DocumentHead, problems: list[Problem]) -> datetime | None:
+def _document_time(head: DocumentHead, problems: _Problems) -> datetime | None:
     stamp = head.get("updated_at")
     if stamp is None:
         return None
     when = timestamp(stamp)
     if when is None:
-        problems.append(_bad_time(None, "the document", stamp))
+        problems.add(_Problems.DOCUMENT, _bad_time(None, "the document", stamp))
     return when
 
 
@@ -318,7 +337,7 @@ def _bad_time(election: str | None, where: str, stamp: str) -> Problem:
     )
 
 
-def _label(head: DocumentHead, problems: list[Problem]) -> str | None:
+def _label(head: DocumentHead, problems: _Problems) -> str | None:
     """The publisher's name for posts; one with control characters is not shown."""
     source = head.get("source")
     if source is None or source.isprintable():
@@ -326,5 +345,6 @@ def _label(head: DocumentHead, problems: list[Problem]) -> str | None:
     finding = handfed.text_finding("source", source)
     if finding is None:
         return source
-    problems.append(Problem(None, "source", f"{finding.message} (not shown in posts)"))
+    problem = Problem(None, "source", f"{finding.message} (not shown in posts)")
+    problems.add(_Problems.DOCUMENT, problem)
     return None
