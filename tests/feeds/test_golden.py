@@ -26,6 +26,9 @@ OURS: dict[str, FeedFormat] = {
     "nlrb_case_no_tally.html": FeedFormat.NLRB_CASE,
     "nlrb_export_sample.csv": FeedFormat.NLRB_CSV,
     "nlrb_results_listing.html": FeedFormat.NLRB_RESULTS,
+    "sheet_counting.csv": FeedFormat.SHEET_CSV,
+    "sheet_no_union_column.csv": FeedFormat.SHEET_CSV,
+    "sheet_slips.csv": FeedFormat.SHEET_CSV,
 }
 SHARED: dict[str, FeedFormat] = {FOIA_CSV: FeedFormat.NLRB_CSV}
 SHARED_GOLDEN = FIXTURES / "nlrb"
