@@ -10,8 +10,7 @@ from pathlib import Path
 
 from bot.cli import check_config, check_feed_command, demo
 from bot.cli import run as run_command
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+from bot.cli.exits import EXIT_FAILED
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -109,21 +109,25 @@ class ParseError(Exception):
     """
 
 
+class UnavailablePage(ParseError):
+    """Not a document at all: a firewall, maintenance or error page served with HTTP 200.
+    The poller treats it as a failed fetch (backed off), not as a document to fix."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParseContext:
     """What a parser needs beyond the bytes.
 
     `identities` maps (case number upper-case, unit upper-case) to the configured election,
     so NLRB rows get the operator's slug and aliases (DESIGN §4 identity).
-    `deadline` is a `time.monotonic()` value: parsers call `check_deadline()` in their loops,
-    so a document that takes too long fails instead of holding up the poller.
     """
 
     source_id: str
     identities: Mapping[tuple[str, str], Election] = field(default_factory=dict)
-    deadline: float | None = None
+    deadline: float | None = None  # a time.monotonic() value: past it the parse fails
 
     def check_deadline(self) -> None:
-        """Raise ParseError once the deadline has passed."""
+        """Raise ParseError once the parse has run past its time limit (parsers call this
+        in their loops, so a hostile document costs bounded work)."""
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise ParseError("the document took longer than its parse time limit")
+            raise ParseError("parsing took longer than its time limit: the document is too big")

@@ -20,7 +20,14 @@ import pydantic_core
 from pydantic import ValidationError
 
 from bot.core.models import DEFAULT_ROUND
-from bot.feeds.base import ParseContext, ParsedTally, ParseError, ParseResult, Problem
+from bot.feeds.base import (
+    ParseContext,
+    ParsedTally,
+    ParseError,
+    ParseResult,
+    Problem,
+    UnavailablePage,
+)
 from bot.feeds.parsers import handfed
 from bot.feeds.parsers.handfed import Finding
 from bot.feeds.parsers.native_election import (
@@ -233,7 +240,7 @@ def _not_json_message(body: bytes, exc: ValueError) -> str:
     if not start:
         return "the feed is empty: no JSON document"
     if start == b"<":
-        return "the feed is an HTML or XML page, not JSON (an error or login page?)"
+        raise UnavailablePage("the feed is an HTML or XML page, not JSON (an error or login page?)")
     if b"NaN" in body or b"Infinity" in body:
         try:
             pydantic_core.from_json(body, allow_inf_nan=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from bot.feeds.base import ParseError
+from bot.feeds.base import ParseError, UnavailablePage
 from bot.feeds.parsers.nlrb_fields import RawRecord
 
 LABEL_TAGS = frozenset({"b", "strong"})
@@ -36,9 +36,9 @@ def load_page(body: bytes) -> LexborHTMLParser:
     tree = LexborHTMLParser(text)
     headings = " ".join(node.text(separator=" ") for node in tree.css("title, h1, h2")).lower()
     if any(phrase in headings for phrase in _FIREWALL):
-        raise ParseError(_FIREWALL_MESSAGE)
+        raise UnavailablePage(_FIREWALL_MESSAGE)
     if any(phrase in headings for phrase in _MAINTENANCE):
-        raise ParseError(_MAINTENANCE_MESSAGE)
+        raise UnavailablePage(_MAINTENANCE_MESSAGE)
     return tree
 
 
@@ -52,9 +52,9 @@ def not_results(tree: LexborHTMLParser, message: str) -> ParseError:
     `message` when its text says neither."""
     text = page_text(tree).lower()
     if any(phrase in text for phrase in _FIREWALL):
-        return ParseError(_FIREWALL_MESSAGE)
+        return UnavailablePage(_FIREWALL_MESSAGE)
     if any(phrase in text for phrase in _MAINTENANCE):
-        return ParseError(_MAINTENANCE_MESSAGE)
+        return UnavailablePage(_MAINTENANCE_MESSAGE)
     if NOT_AVAILABLE in text:
         return ParseError(f"the page says {NOT_AVAILABLE!r} instead of results")
     return ParseError(message)

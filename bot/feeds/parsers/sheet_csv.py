@@ -22,7 +22,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.core.models import DEFAULT_ROUND
-from bot.feeds.base import ParseContext, ParsedTally, ParseError, ParseResult, Problem
+from bot.feeds.base import (
+    ParseContext,
+    ParsedTally,
+    ParseError,
+    ParseResult,
+    Problem,
+    UnavailablePage,
+)
 from bot.feeds.parsers import handfed
 from bot.feeds.parsers.handfed import Finding
 from bot.feeds.parsers.native_election import (
@@ -91,7 +98,7 @@ def _decode(body: bytes) -> str:
             "CSV (Google Sheets, LibreOffice)"
         ) from None
     if text.lstrip()[:1] == "<":
-        raise ParseError(
+        raise UnavailablePage(
             "the feed is an HTML page, not CSV: is the sheet published to the web as "
             "comma-separated values?"
         )
