@@ -39,11 +39,14 @@ from bot.feeds.parsers.native_election import (
     validate_election,
 )
 from bot.feeds.parsers.native_models import (
+    CHOICE_KEYS,
     DOCUMENT_KEYS,
+    ELECTION_KEYS,
     MAX_ELECTIONS,
     DocumentHead,
     ElectionModel,
     document_adapter,
+    elections_adapter,
     head_adapter,
 )
 
@@ -51,6 +54,8 @@ MAX_PROBLEMS_PER_ELECTION = 5
 DEADLINE_EVERY = 256  # elections between two looks at the clock
 _WHITESPACE_COLON = re.compile(rb'"\s+:')
 Key = tuple[str, str]
+_ELECTION_KEYS = frozenset(ELECTION_KEYS)
+_CHOICE_KEYS = frozenset(CHOICE_KEYS)
 
 
 def parse_native(body: bytes, ctx: ParseContext) -> ParseResult:
@@ -91,20 +96,53 @@ class _Problems:
 
 
 def _slow(body: bytes, ctx: ParseContext, problems: _Problems) -> ParseResult:
+    """The document as Python values: the elections without their extensions validated in
+    one call; those that fail, again one by one for their reasons (`validate_election`)."""
     raw = load_json(body)
     head = _head(raw, problems)
+    items: list[Any] = raw["elections"]
+    adapter = elections_adapter()
+    cleaned = [_without_extensions(item) for item in items]
+    try:
+        models = adapter.validate_python(cleaned)
+        bad: set[int] = set()
+    except ValidationError as exc:
+        bad = {int(error["loc"][0]) for error in exc.errors()}
+        models = adapter.validate_python([x for i, x in enumerate(cleaned) if i not in bad])
+    good = iter(models)
     entries: list[tuple[int, ElectionModel]] = []
     rejected: dict[int, Key | None] = {}
-    for index, item in enumerate(raw["elections"]):
+    for index, item in enumerate(items):
+        if index not in bad:
+            entries.append((index, next(good)))
+            continue
         if index % DEADLINE_EVERY == 0:
             ctx.check_deadline()
-        model, findings = validate_election(item)
-        if model is None:
-            rejected[index] = _raw_key(item)
-            problems.extend(index, _problems(index, _raw_id(item), findings))
-        else:
-            entries.append((index, model))
-    return _build(head, entries, rejected, ctx, problems, texts_clean=False).parse_result
+        _, findings = validate_election(item)
+        rejected[index] = _raw_key(item)
+        problems.extend(index, _problems(index, _raw_id(item), findings))
+    clean = _texts_are_clean(body)
+    return _build(head, entries, rejected, ctx, problems, texts_clean=clean).parse_result
+
+
+def _without_extensions(item: object) -> object:
+    """An election without its `x-` keys and its choices' (a copy only when it has some;
+    an object holding only known keys is passed by one set comparison)."""
+    if type(item) is not dict:
+        return item
+    choices = item.get("choices")
+    if type(choices) is list:
+        for choice in choices:
+            if type(choice) is dict and not choice.keys() <= _CHOICE_KEYS:
+                item = {**item, "choices": [_without_extensions_of(c) for c in choices]}
+                break
+    return item if item.keys() <= _ELECTION_KEYS else _without_extensions_of(item)
+
+
+def _without_extensions_of(item: object) -> object:
+    if type(item) is not dict:
+        return item
+    return {key: value for key, value in item.items() if key[:2] != "x-"}
 
 
 class _Built:
@@ -255,15 +293,20 @@ def _not_json_message(body: bytes, exc: ValueError) -> str:
 
 
 def _count_keys(tree: object) -> int:
-    """How many keys the objects of a parsed JSON tree hold, all levels."""
+    """How many keys the objects of a parsed JSON tree hold, all levels (`type() is`, not
+    isinstance: the tree holds JSON's own types only, and this runs on every value)."""
     count, stack = 0, [tree]
     while stack:
         node = stack.pop()
-        if isinstance(node, dict):
+        if type(node) is dict:
             count += len(node)
-            stack.extend(node.values())
-        elif isinstance(node, list):
-            stack.extend(node)
+            for value in node.values():
+                if type(value) is dict or type(value) is list:
+                    stack.append(value)
+        elif type(node) is list:
+            for value in node:
+                if type(value) is dict or type(value) is list:
+                    stack.append(value)
     return count
 
 
