@@ -162,8 +162,9 @@ def test_comment_rows_and_rows_without_id_are_ignored() -> None:
 
 def test_words_are_read_as_a_person_types_them() -> None:
     header = [*HEADER, "round", "unit", "case number"]
-    row = [*jfk8_row(status=" Paused "), "Initial", "b", "29-rc-288020"]
+    row = [*jfk8_row(id="JFK8", status=" Paused "), "Initial", "b", "29-rc-288020"]
     (parsed,) = parse_sheet_csv(sheet(row, header=header), CTX).tallies
+    assert parsed.tally.election_id == "jfk8"
     assert (parsed.tally.status, parsed.tally.round) == (Status.PAUSED, "initial")
     assert (parsed.election.unit, parsed.election.case_number) == ("B", "29-RC-288020")
 
@@ -187,7 +188,7 @@ def test_words_are_read_as_a_person_types_them() -> None:
         ({"name": "JFK8\u202e"}, "B2", "bidirectional override"),
         ({"name": "x" * 201}, "B2", "201 characters long"),
         ({"status": "over"}, "C2", "write one of scheduled"),
-        ({"id": "JFK 8"}, "A2", "write a slug"),
+        ({"id": "jfk 8"}, "A2", "write a slug"),
         ({"union votes": "10,000,001"}, "E2", "more than 10,000,000"),
     ],
 )
@@ -242,6 +243,13 @@ def test_an_unknown_column_is_a_problem_and_an_extension_is_not() -> None:
     assert "column H `colour` is not a sheet-csv column" in problem.error
 
 
+@pytest.mark.parametrize("name", ["x", "ok", "Date filed", "counted by"])
+def test_a_column_far_from_every_known_one_is_only_a_problem(name: str) -> None:
+    result = parse_sheet_csv(sheet([*jfk8_row(), "1"], header=[*HEADER, name]), CTX)
+    assert len(result.tallies) == 1
+    assert [p.field for p in result.problems] == [name]
+
+
 def test_values_in_a_column_without_a_header_are_a_problem() -> None:
     result = parse_sheet_csv(sheet([*jfk8_row(), "42"], header=[*HEADER, ""]), CTX)
     assert len(result.tallies) == 1
@@ -259,6 +267,8 @@ def test_values_in_a_column_without_a_header_are_a_problem() -> None:
         ([*HEADER[:4], "union vote", *HEADER[5:]], "did you mean `union votes`?"),
         ([*HEADER, "Ballot cast"], "did you mean `ballots cast`?"),
         ([*HEADER, "union 5"], "a sheet has at most 4 unions"),
+        ([*HEADER, "ids"], "did you mean `id`?"),
+        ([*HEADER, "notes"], "did you mean `note`?"),
         ([*HEADER, "Challenged", "challenged"], "columns H and I are both `challenged`"),
         (["name", "union", "union votes"], "the sheet has no `id` column"),
     ],

@@ -91,7 +91,7 @@ def read_header(cells: Sequence[str]) -> Header:
     problems: list[Problem] = []
     for index, cell in enumerate(cells):
         header = cell.strip()
-        if not header:
+        if not fold(header):
             unnamed.append(index)
         elif header.lower().startswith("x-"):
             continue  # an extension: the publisher's own column
@@ -125,7 +125,8 @@ def _unknown(index: int, header: str) -> Problem:
         )
     best, distance = handfed.closest(folded, _BY_FOLDED)
     known = _BY_FOLDED[best]
-    if distance <= NEAR_MISS:
+    # Within 2 edits, but never all of a name ("x" is 2 edits from "id", and no slip of it).
+    if distance <= min(NEAR_MISS, len(best) - 1):
         raise ParseError(
             f"column {letter(index)} `{shown}` is not a sheet-csv column: did you mean "
             f"`{known}`? The whole sheet is rejected, since a misspelt column would read as "

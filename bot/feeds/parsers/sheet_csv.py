@@ -156,7 +156,7 @@ def _row(header_cells: tuple[str, ...], source_id: str, row: tuple[str, ...]) ->
     """One row: read, validated by the schema, checked as hand-fed, built (memoised)."""
     _, layout = _layout(header_cells)
     cells = list(row) + [""] * (layout.width - len(row))
-    election = cells[layout.id].strip()
+    election = cells[layout.id].strip().lower()
     try:
         item = row_election(cells, layout)
     except Skip as skip:

@@ -132,8 +132,9 @@ class Layout:
 
 def row_election(cells: list[str], layout: Layout) -> dict[str, Any]:
     """The row (padded to the layout's width) as a feed v1 election; Skip when a cell
-    cannot be read. Plain digits, the common cell, are read inline."""
-    item: dict[str, Any] = {"id": cells[layout.id].strip()}
+    cannot be read. Plain digits, the common cell, are read inline; the id is lower-cased
+    (`JFK8` is the election `jfk8`)."""
+    item: dict[str, Any] = {"id": cells[layout.id].strip().lower()}
     for key, index, normal in layout.words:
         text = cells[index].strip()
         if text:
