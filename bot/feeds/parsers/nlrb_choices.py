@@ -4,6 +4,7 @@ multi-union row whose votes do not add up (trap 3)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -31,17 +32,18 @@ def read_choices(
 ) -> Reading:
     """`unions`: (name, votes, field) as listed; `against` None only on a two-union run-off
     without that column. `label` names a field as the source does, for the note."""
-    listed_unions = tuple(Choice(name, votes) for name, votes, _ in unions)
-    no_union = None if against is None else Choice(NO_UNION, against, against=True)
-    if two_union_runoff or no_union is None:
-        listed = listed_unions
-        others = _runoff_readings(listed_unions, no_union)
-    else:
-        listed = (*listed_unions, no_union)
-        others = _readings(unions, listed_unions, no_union, label)
+    listed_unions = tuple([_choice(name, votes, False) for name, votes, _ in unions])
+    no_union = None if against is None else _choice(NO_UNION, against, True)
+    runoff = two_union_runoff or no_union is None
+    listed = listed_unions if runoff or no_union is None else (*listed_unions, no_union)
     total = sum(choice.votes for choice in listed)
     if valid is None or total == valid:
         return Reading(listed)
+    if runoff:
+        others = _runoff_readings(listed_unions, no_union)
+    else:
+        assert no_union is not None
+        others = _readings(unions, listed_unions, no_union, label)
     if valid == 0:
         return Reading(
             listed,
@@ -72,6 +74,12 @@ def read_choices(
 
 
 Candidate = tuple[str, tuple[Choice, ...]]
+
+
+@functools.lru_cache(maxsize=65_536)
+def _choice(name: str, votes: int, against: bool) -> Choice:
+    """Choices repeat from one poll of a big export to the next: one built before serves."""
+    return Choice(name, votes, against)
 
 
 def _runoff_readings(unions: tuple[Choice, ...], no_union: Choice | None) -> list[Candidate]:
