@@ -20,9 +20,11 @@ from bot.cli.lifecycle import open_store, run_until_signalled
 from bot.cli.root import build_runtime
 from bot.config import Settings
 from bot.discord.client import TallyBot, point_discord_py_at
+from bot.discord.ratelimits import RateLimitCounter
 from bot.discord.senders import DiscordSender
 from bot.services.delivery import Sender
-from bot.services.pacing import TokenBucket
+from bot.services.heartbeat import INTERVAL_S as HEARTBEAT_INTERVAL_S
+from bot.services.pacing import DEFAULT_BURST, SharedBudget, TokenBucket
 from bot.services.printer import PrintAfterSending
 from bot.store import Store
 
@@ -52,15 +54,34 @@ def compose_bot(
     store: Store,
     session: aiohttp.ClientSession,
     *,
+    database_url: str | None = None,
     output: str = "text",
     **options: Any,
 ) -> TallyBot:
-    """The bot with its senders and services: the Discord half of the composition root."""
+    """The bot with its senders and services: the Discord half of the composition root.
+    The senders pace at this process's share of `discord.requests_per_second`."""
     bot = TallyBot(settings=settings, store=store, session=session, **options)
-    sender: Sender = DiscordSender(bot, TokenBucket(settings.discord.requests_per_second))
+    bucket = TokenBucket(settings.discord.requests_per_second)
+    budget = SharedBudget(
+        bucket,
+        settings.discord.requests_per_second,
+        DEFAULT_BURST,
+        join_grace_s=HEARTBEAT_INTERVAL_S + 0.5,
+    )
+    sender: Sender = DiscordSender(bot, bucket)
     if output == "jsonl":
         sender = PrintAfterSending(sender, output)
-    bot.attach(build_runtime(settings, store, session, sender, locale_of=bot.language_of))
+    runtime = build_runtime(
+        settings,
+        store,
+        session,
+        sender,
+        database_url=database_url,
+        locale_of=bot.language_of,
+        on_alive=budget.update,
+    )
+    bot.attach(runtime)
+    bot.rate_limits = RateLimitCounter(runtime.metrics.discord_429.inc)
     return bot
 
 

@@ -14,6 +14,7 @@ from bot.cli.check_config import load_or_report
 from bot.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from bot.cli.lifecycle import open_store, run_until_signalled
 from bot.cli.root import build_runtime
+from bot.cli.serving import AlreadyRunning, build_web, one_process_per_sqlite, refuse
 from bot.config import Settings
 from bot.core.masking import mask_url
 from bot.core.plan import CONSOLE_TARGET, Subscriber
@@ -70,8 +71,17 @@ def run(args: argparse.Namespace) -> int:
 
 async def dry_run(settings: Settings, url: str, output: str) -> int:
     """The pipeline with a printer for every sender and an in-memory `console` subscriber
-    at level `all` (DESIGN §6)."""
+    at level `all` (DESIGN §6); the web server too when `http.listen` is set."""
     log.info("dry run on %s: posts are printed, nothing is sent", mask_url(url))
+    try:
+        with one_process_per_sqlite(url):
+            return await _dry_run(settings, url, output)
+    except AlreadyRunning as exc:
+        refuse(exc)
+        return EXIT_USAGE
+
+
+async def _dry_run(settings: Settings, url: str, output: str) -> int:
     store = await open_store(url)
     if store is None:
         return EXIT_FAILED
@@ -82,9 +92,22 @@ async def dry_run(settings: Settings, url: str, output: str) -> int:
                 store,
                 session,
                 PrinterSender(output),
+                database_url=url,
                 extra_subscribers=(Subscriber(CONSOLE_TARGET, "all"),),
             )
-            await run_until_signalled(runtime.start, runtime.stop)
+            web = build_web(settings, store, runtime)
+
+            async def start() -> None:
+                await runtime.start()
+                if web is not None:
+                    await web.start()
+
+            async def stop() -> None:
+                if web is not None:
+                    await web.stop()
+                await runtime.stop()
+
+            await run_until_signalled(start, stop)
     finally:
         await store.close()
     return EXIT_OK

@@ -14,6 +14,8 @@ from discord.ext import commands
 
 from bot.config import Settings
 from bot.core.models import LANGUAGES
+from bot.discord.ratelimits import RateLimitCounter
+from bot.discord.shards import gateway_options
 from bot.services.runtime import Runtime
 from bot.store import Store
 
@@ -36,8 +38,9 @@ async def point_discord_py_at(api_base: str, token: str, session: aiohttp.Client
     return gateway
 
 
-class TallyBot(commands.Bot):
-    """Slash commands only: no message content intent, no prefix commands."""
+class TallyBot(commands.AutoShardedBot):
+    """Slash commands only: no message content intent, no prefix commands. Sharded: by
+    discord.py alone (one process), or the shards `discord.shard_ids` names (DESIGN §9)."""
 
     def __init__(
         self,
@@ -58,12 +61,14 @@ class TallyBot(commands.Bot):
             tree_cls=TallyTree,
             owner_ids=set(settings.discord.owner_ids) or None,
             allowed_mentions=discord.AllowedMentions.none(),
+            **gateway_options(settings.discord.shard_count, settings.discord.shard_ids),
             **options,
         )
         self.settings = settings
         self.store = store
         self.session = session
         self.runtime: Runtime | None = None
+        self.rate_limits: RateLimitCounter | None = None  # counts 429s into the metrics
 
     def attach(self, runtime: Runtime) -> None:
         """The services this bot starts in `setup_hook` and stops in `close` (without them,
@@ -80,6 +85,8 @@ class TallyBot(commands.Bot):
         from bot.discord.cogs import add_cogs
 
         await add_cogs(self)
+        if self.rate_limits is not None:
+            self.rate_limits.install()
         if self.runtime is not None:
             await self.runtime.start()
             for guild_id in self.settings.discord.dev_guild_ids:
@@ -125,6 +132,8 @@ class TallyBot(commands.Bot):
     async def close(self) -> None:
         if self.runtime is not None:
             await self.runtime.stop()
+        if self.rate_limits is not None:
+            self.rate_limits.uninstall()
         await super().close()
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import overload
 
 from bot.core.models import Election, Event, Post, Tally
 from bot.render.body import (
@@ -23,7 +22,6 @@ from bot.render.body import (
 from bot.render.format import bar, discord_timestamp, inert, iso_timestamp, sanitize
 from bot.render.i18n import translator
 from bot.render.labels import short_name
-from bot.render.legacy import PostView as PostView  # re-exported for old callers
 from bot.render.rich import Code, Feed, Link, Moment, Plain, Strong, Text, feed, fill
 from bot.render.view import (
     SHORT_NAME_MAX,
@@ -180,11 +178,6 @@ def _footer(view: View) -> str:
     return footer
 
 
-@overload
-def render_post(election: PostView, /) -> MessageBody: ...
-
-
-@overload
 def render_post(
     election: Election,
     post: Post,
@@ -192,29 +185,10 @@ def render_post(
     language: str = "en",
     mode: RenderMode = RenderMode.POST,
     public_url: str | None = None,
-) -> MessageBody: ...
-
-
-def render_post(
-    election: Election | PostView,
-    post: Post | None = None,
-    *,
-    language: str = "en",
-    mode: RenderMode = RenderMode.POST,
-    public_url: str | None = None,
 ) -> MessageBody:
     """The body of one post (or coalesced span) in one language and mode: rendered once,
     shared by every delivery (`with_mention` adds a role per delivery). A LIVE body is the
-    round's live scoreboard message and is never given a mention.
-
-    `render_post(PostView(...))`, the old one-target form, still works until its last
-    caller moves (it renders English posts with the view's mention)."""
-    if isinstance(election, PostView):
-        legacy = election
-        body = render_post(legacy.election, legacy.to_post())
-        return with_mention(body, legacy.mention_role_id)
-    if post is None:
-        raise TypeError("render_post(election, post): the post is missing")
+    round's live scoreboard message; its edits never carry a mention."""
     view = post_view(election, post, language=language, mode=mode, public_url=public_url)
     return view_body(view)
 

@@ -20,19 +20,20 @@ from typing import Protocol
 
 from bot.core.models import DEFAULT_LANGUAGE, DeliveryMode, Election, Post
 from bot.render.body import MessageBody
+from bot.services.metrics import Metrics
 from bot.services.outage import StoreHealth
 from bot.services.rendering import RenderCache, Renderer
+from bot.services.settling import Settle, apply
 from bot.store import Delivery, LiveMessage, Store, Subscription, UnitOfWork
 from bot.store.faults import is_outage
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-GIVE_UP_DEFER = timedelta(hours=1)  # after MAX_ATTEMPTS, the delivery waits this long, queued
 IDLE_WAIT_S = 5.0  # look for due retries and expired leases at least this often
 LEASE = timedelta(seconds=30)
 SEND_TIMEOUT_S = 60.0  # one hung send gives up its slot after this
 PRUNE_EVERY_S = 60.0
+COUNT_EVERY_S = 5.0
 
 
 class SendFailure(Exception):
@@ -89,20 +90,6 @@ class Sender(Protocol):
 LocaleOf = Callable[[int | None], str | None]  # guild id -> its language, when supported
 
 
-def retry_delay(attempts: int) -> float:
-    """2, 4, 8 … seconds, at most 5 minutes."""
-    return float(min(2 ** max(1, attempts), 300))
-
-
-@dataclass
-class _Settle:
-    """A send's outcome, kept until the store has it."""
-
-    outgoing: Outgoing
-    message_id: int | None = None
-    failure: SendFailure | None = None
-
-
 @dataclass
 class WorkerOptions:
     holder: str  # this process's lease holder id
@@ -111,6 +98,7 @@ class WorkerOptions:
     retention: timedelta = timedelta(days=30)
     default_language: str = DEFAULT_LANGUAGE
     locale_of: LocaleOf = field(default=lambda _guild: None)
+    metrics: Metrics | None = None
 
 
 class DeliveryWorker:
@@ -136,8 +124,9 @@ class DeliveryWorker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}
-        self._unsettled: list[_Settle] = []
+        self._unsettled: list[Settle] = []
         self._last_prune = 0.0
+        self._last_count = 0.0
 
     @property
     def renders(self) -> int:
@@ -172,6 +161,7 @@ class DeliveryWorker:
                 self._wake.clear()
                 await self._settle_unsettled()
                 await self._maybe_prune()
+                await self._maybe_count_queued()
                 claimed = await self._claim_more()
                 if claimed == 0 and not self._stopping:
                     wait = self._health.seconds_to_wait() or IDLE_WAIT_S
@@ -256,7 +246,7 @@ class DeliveryWorker:
         return Outgoing(delivery, election, post, body, language, mode, subscription, live)
 
     async def _deliver(self, outgoing: Outgoing) -> None:
-        outcome = _Settle(outgoing)
+        outcome = Settle(outgoing)
         try:
             outcome.message_id = await asyncio.wait_for(self._sender.send(outgoing), SEND_TIMEOUT_S)
         except SendFailure as failure:
@@ -268,10 +258,10 @@ class DeliveryWorker:
             outcome.failure = SendFailure(f"sender error: {exc.__class__.__name__}")
         await self._settle(outcome)
 
-    async def _settle(self, outcome: _Settle) -> None:
+    async def _settle(self, outcome: Settle) -> None:
         try:
             async with self._store.transaction() as uow:
-                delay = await _apply(uow, outcome, self._options.holder, self._clock())
+                delay = await apply(uow, outcome, self._options.holder, self._clock())
         except Exception as error:
             if not is_outage(error):
                 raise
@@ -279,8 +269,24 @@ class DeliveryWorker:
             self._unsettled.append(outcome)  # settled first when the store is back
             return
         self._health.succeeded()
+        self._count(outcome, delay)
         if delay is not None and delay < IDLE_WAIT_S:
             asyncio.get_running_loop().call_later(delay, self._wake.set)
+
+    def _count(self, outcome: Settle, delay: float | None) -> None:
+        metrics = self._options.metrics
+        if metrics is None:
+            return
+        outgoing = outcome.outgoing
+        kind = outgoing.target.partition(":")[0]
+        if outcome.failure is None:
+            planned = outgoing.post.planned_at
+            latency = (self._clock() - planned).total_seconds() if planned else None
+            metrics.delivery(kind, "sent", latency)
+            if outgoing.mode is DeliveryMode.LIVE_EDIT:
+                metrics.live_edits.inc()
+        else:
+            metrics.delivery(kind, "retried" if delay is not None else "failed")
 
     async def _settle_unsettled(self) -> None:
         while self._unsettled and self._health.may_try():
@@ -326,65 +332,19 @@ class DeliveryWorker:
         if deliveries or posts:
             log.info("pruned %d sent delivery(ies) and %d post(s)", deliveries, posts)
 
-
-async def _apply(uow: UnitOfWork, outcome: _Settle, holder: str, now: datetime) -> float | None:
-    """Record a send's outcome; returns the retry delay when it is queued again."""
-    outgoing, failure = outcome.outgoing, outcome.failure
-    delivery = outgoing.delivery
-    if failure is None:
-        if await uow.deliveries.mark_sent(delivery.id, holder, now, outcome.message_id):
-            await _remember_live(uow, outgoing, outcome.message_id, now)
-        return None
-    if failure.message_gone and outgoing.live is not None:
-        await uow.live.forget(*delivery.key)
-        await uow.deliveries.recreate_live(delivery.id, holder, now)
-        log.info("delivery %s: the live message is gone; posting it again", outgoing.target)
-        return 0.0
-    if failure.permanent:
-        await uow.deliveries.mark_failed(delivery.id, holder, failure.reason, now)
-        if delivery.subscription_id is not None:
-            await uow.subscriptions.disable(delivery.subscription_id, failure.reason, now=now)
-        log.warning("delivery %s: %s; subscription disabled", outgoing.target, failure.reason)
-        return None
-    attempts = delivery.attempts + 1
-    if attempts >= MAX_ATTEMPTS:
-        delay = GIVE_UP_DEFER.total_seconds()
-        log.error(
-            "delivery %s: %s; %d attempts, trying again in an hour",
-            outgoing.target,
-            failure.reason,
-            attempts,
-        )
-    else:
-        delay = max(failure.retry_after_s or 0.0, retry_delay(attempts))
-        log.warning(
-            "delivery %s: %s; retry %d in %.1fs", outgoing.target, failure.reason, attempts, delay
-        )
-    await uow.deliveries.reschedule(
-        delivery.id, holder, failure.reason, now + timedelta(seconds=delay)
-    )
-    return delay
-
-
-async def _remember_live(
-    uow: UnitOfWork, outgoing: Outgoing, message_id: int | None, now: datetime
-) -> None:
-    """A live message was created (its id kept for the edits) or edited."""
-    delivery = outgoing.delivery
-    if outgoing.mode is DeliveryMode.LIVE_CREATE and message_id is not None:
-        channel = outgoing.live.channel_id if outgoing.live else None
-        await uow.live.save(
-            LiveMessage(
-                *delivery.key,
-                message_id=message_id,
-                channel_id=channel,
-                subscription_id=delivery.subscription_id,
-                post_id=delivery.post_id,
-            ),
-            now,
-        )
-    elif outgoing.mode is DeliveryMode.LIVE_EDIT:
-        await uow.live.touch(*delivery.key, delivery.post_id, now)
+    async def _maybe_count_queued(self) -> None:
+        """The queued-deliveries gauge, refreshed every few seconds (not at every claim)."""
+        metrics = self._options.metrics
+        loop_now = asyncio.get_running_loop().time()
+        if metrics is None or loop_now - self._last_count < COUNT_EVERY_S:
+            return
+        self._last_count = loop_now
+        try:
+            async with self._store.read() as uow:
+                metrics.deliveries_queued.set(await uow.deliveries.queued_count())
+        except Exception as error:
+            if not is_outage(error):
+                raise
 
 
 @dataclass

@@ -36,10 +36,11 @@ InTransaction = Callable[[UnitOfWork], Awaitable[None]]
 
 
 class Wakeups(Protocol):
-    """Who hears of a plan: inside its transaction (PostgreSQL NOTIFY), and after commit
-    (the delivery worker in this process, the web page's event streams)."""
+    """Who hears of a plan: inside its transaction (PostgreSQL NOTIFY, so the other
+    processes hear of it at commit), and after commit (this process's delivery worker, the
+    web page's event streams)."""
 
-    async def planned(self, uow: UnitOfWork) -> None: ...
+    async def planned(self, uow: UnitOfWork, result: Plan) -> None: ...
 
     def committed(self, result: Plan) -> None: ...
 
@@ -47,7 +48,7 @@ class Wakeups(Protocol):
 class NoWakeups:
     """Nobody to tell (a `check` or a test that reads the store itself)."""
 
-    async def planned(self, uow: UnitOfWork) -> None:
+    async def planned(self, uow: UnitOfWork, result: Plan) -> None:
         return None
 
     def committed(self, result: Plan) -> None:
@@ -177,7 +178,7 @@ class Pipeline:
             result = await self._plan_in(uow, parsed, silent, now)
             if also is not None:
                 await also(uow)
-            await self._wakeups.planned(uow)
+            await self._wakeups.planned(uow, result)
         return result
 
     async def _plan_in(
@@ -198,7 +199,10 @@ class Pipeline:
                 before={
                     key: RoundState(p.tally, p.count_started_posted) for key, p in published.items()
                 },
-                published_rounds=await uow.published.rounds_of(elections),
+                published_rounds={
+                    eid: [p.tally for p in rounds]
+                    for eid, rounds in (await uow.published.rounds_many(elections)).items()
+                },
                 ranking=self._ranking,
                 now=now,
                 silent=silent,
@@ -244,25 +248,3 @@ def store_failure_text(error: BaseException) -> str:
     """How a failed write is told in logs and feed health: never its parameters."""
     kind = "store unavailable" if is_outage(error) else "the store refused the write"
     return f"{kind}: {describe_store_error(error)}"
-
-
-class LocalWakeups:
-    """In one process: wake the delivery worker when a plan queued deliveries, and tell
-    the web page's streams which elections changed."""
-
-    def __init__(
-        self,
-        wake_delivery: Callable[[], None],
-        elections_changed: Callable[[frozenset[str]], None] = lambda _ids: None,
-    ) -> None:
-        self._wake = wake_delivery
-        self._changed = elections_changed
-
-    async def planned(self, uow: UnitOfWork) -> None:
-        return None
-
-    def committed(self, result: Plan) -> None:
-        if result.deliveries or result.merges:
-            self._wake()
-        if result.published:
-            self._changed(result.changed_elections)

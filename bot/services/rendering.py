@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from bot.core.models import DeliveryMode, Election, Post
 from bot.render.body import MessageBody
-from bot.render.messages import PostView, render_post, with_mention
+from bot.render.messages import render_post, with_mention
+from bot.render.view import RenderMode
 from bot.store import Delivery
 
 # (election, span, language, live?) -> the body, before its mention
@@ -18,17 +18,18 @@ Renderer = Callable[[Election, Post, str, bool], MessageBody]
 CACHE_SIZE = 512  # spans in flight at once are few; a fan-out reuses one entry
 
 
-def render_delivery_body(election: Election, post: Post, language: str, live: bool) -> MessageBody:
-    """The production renderer."""
-    view = PostView(
-        election=election,
-        tally=post.tally,
-        events=post.events,
-        earlier=post.other_rounds,
-        now=post.planned_at or datetime.now(UTC),
-        previous=post.previous,
-    )
-    return render_post(view)
+def delivery_renderer(public_url: str | None = None) -> Renderer:
+    """The production renderer: posts, or live messages, linking the public page when the
+    operator set `http.public_url`."""
+
+    def render(election: Election, post: Post, language: str, live: bool) -> MessageBody:
+        mode = RenderMode.LIVE if live else RenderMode.POST
+        return render_post(election, post, language=language, mode=mode, public_url=public_url)
+
+    return render
+
+
+render_delivery_body = delivery_renderer()
 
 
 class RenderCache:

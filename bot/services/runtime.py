@@ -13,6 +13,11 @@ from bot.config import ElectionSettings, Settings, SubscriptionSettings
 from bot.core.models import Choice, DeclaredBallot, Election, Level, SubscriptionMode
 from bot.feeds.base import FeedFormat, FeedSource, ParsedTally, Problem
 from bot.services.delivery import DeliveryWorker
+from bot.services.heartbeat import Heartbeat
+from bot.services.hub import ChangeHub
+from bot.services.leader import Leadership
+from bot.services.metrics import Metrics
+from bot.services.notify import Listener
 from bot.services.pipeline import Pipeline
 from bot.services.poller import Feed, Poller, PollReport
 from bot.services.scheduler import PollScheduler
@@ -133,39 +138,78 @@ class ReportOutcome:
 
 @dataclass
 class Runtime:
-    """What `start` starts and `stop` stops: the config sync, the poll jobs, the delivery
-    worker. `poll_now` and `report` serve `/feeds poll` and `/report`."""
+    """What `start` starts and `stop` stops, in order: the heartbeat (this process's share
+    of the rate budget), the cross-process listener, the delivery worker, and leadership,
+    which runs the config sync and the poll jobs while this process leads (DESIGN §9).
+    `poll_now` and `report` serve `/feeds poll` and `/report`."""
 
     store: Store
     settings: Settings
     pipeline: Pipeline
     poller: Poller
     worker: DeliveryWorker
+    hub: ChangeHub
+    metrics: Metrics
     scheduler: PollScheduler = field(default_factory=PollScheduler)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    leadership: Leadership | None = None  # None: this process always leads (tests, demo)
+    heartbeat: Heartbeat | None = None
+    listener: Listener | None = None
     started: bool = False
 
-    async def start(self) -> None:
-        await sync_config(self.store, self.settings)
-        self.worker.start()
+    def __post_init__(self) -> None:
+        self.metrics.known_feeds(f.source.id for f in self.poller.feeds)
         for feed in self.poller.feeds:
             self.scheduler.add_feed(feed.source.id, feed.interval_s, self._poll_job(feed))
-        self.scheduler.start()
+
+    @property
+    def leading(self) -> bool:
+        return self.leadership.is_leader if self.leadership is not None else self.started
+
+    async def start(self) -> None:
+        if self.heartbeat is not None:
+            await self.heartbeat.start()
+        if self.listener is not None:
+            await self.listener.start()
+        self.worker.start()
         self.started = True
-        log.info("polling %d feed(s)", len(self.poller.feeds))
+        if self.leadership is None:
+            await self.lead()
+        else:
+            await self.leadership.start()
 
     async def stop(self) -> None:
-        """Jobs first (no new work), then the worker finishes what is in flight."""
+        """Leadership first (no new polls), then the worker finishes what is in flight."""
         if not self.started:
             return
         self.started = False
-        await self.scheduler.stop()
+        if self.leadership is None:
+            await self.stand_by()
+        else:
+            await self.leadership.stop()
         await self.worker.stop()
+        if self.listener is not None:
+            await self.listener.stop()
+        if self.heartbeat is not None:
+            await self.heartbeat.stop()
+
+    async def lead(self) -> None:
+        """Elected: follow the config, read feed state from the store, poll."""
+        await sync_config(self.store, self.settings)
+        self.poller.forget_states()
+        self.scheduler.start()
+        self.metrics.set_leader(True)
+        log.info("leading: polling %d feed(s)", len(self.poller.feeds))
+
+    async def stand_by(self) -> None:
+        """Deposed (or stopping): no more polls from this process."""
+        await self.scheduler.stop()
+        self.metrics.set_leader(False)
 
     async def poll_now(self, feed_id: str) -> PollReport:
         """Poll one feed at once (`/feeds poll:`), as its scheduled job would."""
         report = await self.poller.poll(feed_id)
-        _log_report(report)
+        self._record(report)
         return report
 
     async def report(self, parsed: ParsedTally) -> ReportOutcome:
@@ -176,6 +220,7 @@ class Runtime:
         plan, refused = await self.pipeline.ingest(ready, silent=False, now=self.clock())
         if refused:
             return ReportOutcome(0, None, tuple(refused))
+        self.metrics.posts_planned.inc(len(plan.posts))
         key = (parsed.tally.election_id, parsed.tally.round)
         async with self.store.read() as uow:
             published = (await uow.published.get_many([key])).get(key)
@@ -183,9 +228,14 @@ class Runtime:
 
     def _poll_job(self, feed: Feed) -> Callable[[], Awaitable[None]]:
         async def job() -> None:
-            _log_report(await self.poller.poll(feed.source.id))
+            self._record(await self.poller.poll(feed.source.id))
 
         return job
+
+    def _record(self, report: PollReport) -> None:
+        self.metrics.poll(report.feed_id, report.outcome, report.problems)
+        self.metrics.posts_planned.inc(report.posts)
+        _log_report(report)
 
 
 def _log_report(report: PollReport) -> None:

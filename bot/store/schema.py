@@ -297,12 +297,12 @@ live_messages = Table(
 processes = Table(
     "processes",
     metadata,
-    Column("id", String(64), primary_key=True),
-    Column("host", Text, nullable=False),
+    Column("id", String(64), primary_key=True),  # host:pid:random, new at every start
+    Column("host", String(255), nullable=False),
     Column("pid", Integer, nullable=False),
+    Column("leader", Boolean, nullable=False),  # as of its last heartbeat
+    Column("shard_ids", String(200)),  # "0,1": the gateway shards it connects, if fixed
     Column("started_at", UTCDateTime, nullable=False),
     Column("heartbeat_at", UTCDateTime, nullable=False),
-    Column("leader", Boolean, nullable=False),
-    Column("shard_ids", json_type()),
     Index(None, "heartbeat_at"),
 )

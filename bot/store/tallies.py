@@ -190,18 +190,20 @@ class PublishedRepo:
         )
         return [_published(row) for row in await self._conn.execute(query)]
 
-    async def rounds_of(self, election_ids: Iterable[str]) -> dict[str, list[Tally]]:
-        """Every published round of these elections, first published first (elections
-        with none are left out); one query per 900 elections."""
-        found: dict[str, list[Tally]] = {}
+    async def rounds_many(self, election_ids: Iterable[str]) -> dict[str, list[Published]]:
+        """Every published round of each of these elections, first published first; those
+        with none are left out. One query per 900 elections (the web page loads them all)."""
+        found: dict[str, list[Published]] = {}
+        c = published_t.c
         for batch in chunked(set(election_ids)):
             query = (
                 select(published_t)
-                .where(published_t.c.election_id.in_(batch))
-                .order_by(published_t.c.first_published_at, published_t.c.round)
+                .where(c.election_id.in_(batch))
+                .order_by(c.election_id, c.first_published_at, c.round)
             )
             for row in await self._conn.execute(query):
-                found.setdefault(row.election_id, []).append(tally_from_json(row.tally))
+                item = _published(row)
+                found.setdefault(item.tally.election_id, []).append(item)
         return found
 
     async def has_any(self, election_id: str) -> bool:

@@ -20,7 +20,6 @@ from bot.render.messages import (
     COLOUR_PAUSED,
     COLOUR_UNDECIDED,
     COLOUR_WIN,
-    PostView,
     render_post,
     render_status,
     with_mention,
@@ -304,19 +303,6 @@ def test_with_mention_keeps_the_content_within_the_limit() -> None:
     mentioned = with_mention(body, 2**63 - 1)
     assert len(mentioned["content"]) == CONTENT_MAX
     assert mentioned["content"].startswith(f"<@&{2**63 - 1}> ")
-
-
-def test_the_old_post_view_still_renders() -> None:
-    view = PostView(
-        election=JFK8,
-        tally=jfk8_paused(),
-        events=(Event.STATUS_CHANGED,),
-        now=NOW,
-        mention_role_id=7,
-    )
-    body = render_post(view)
-    assert body["content"].startswith("<@&7> JFK8: count paused")
-    assert body["allowed_mentions"] == {"parse": [], "roles": ["7"]}
 
 
 # --- /status, /elections, text --------------------------------------------------------

@@ -39,7 +39,8 @@ async def test_status_takes_an_alias_and_shows_the_latest_round_with_earlier_sum
     assert embed["author"]["name"].startswith("Rerun")  # the 2022 rerun in full
     assert "993" in embed["description"] and "1,798" not in embed["description"]
     values = {f["name"]: f["value"] for f in embed["fields"]}
-    assert "416 ⚠️ determinative" in values["Challenged"] and values["Eligible"] == "6,153"
+    assert "416 (determinative)" in values["Challenged"]
+    assert values["Eligible voters"] == "6,153"
     earlier = [v for v in values.values() if "738–1,798" in v]  # the 2021 tally, one line
     assert earlier and "505 challenged" in earlier[0]
 

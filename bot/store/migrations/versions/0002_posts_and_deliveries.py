@@ -157,12 +157,12 @@ def _live_messages_and_processes() -> None:
     op.create_table(
         "processes",
         sa.Column("id", sa.String(64), nullable=False),
-        sa.Column("host", sa.Text(), nullable=False),
+        sa.Column("host", sa.String(255), nullable=False),
         sa.Column("pid", sa.Integer(), nullable=False),
+        sa.Column("leader", sa.Boolean(), nullable=False),
+        sa.Column("shard_ids", sa.String(200)),
         _when("started_at", nullable=False),
         _when("heartbeat_at", nullable=False),
-        sa.Column("leader", sa.Boolean(), nullable=False),
-        sa.Column("shard_ids", _json()),
         sa.PrimaryKeyConstraint("id", name="pk_processes"),
     )
     op.create_index("ix_processes_heartbeat_at", "processes", ["heartbeat_at"])
