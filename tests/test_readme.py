@@ -118,9 +118,7 @@ def test_readme_sample_post_is_what_the_bot_prints() -> None:
             source_label="ALU count watchers, unofficial",
         )
 
-    election = Election(
-        "jfk8", name="Amazon JFK8 (Staten Island, NY)", case_number="29-RC-288020"
-    )
+    election = Election("jfk8", name="Amazon JFK8 (Staten Island, NY)", case_number="29-RC-288020")
     post = Post(
         "jfk8",
         "initial",

@@ -69,7 +69,7 @@ async def test_autocomplete_offers_jfk8_for_jf(rig: BotRig) -> None:
 async def test_history_answers_with_a_png(rig: BotRig) -> None:
     await rig.publish(jfk8("counting", 200, 150))
     handle = await rig.double.send_interaction("history", {"election": "jfk8"})
-    await handle.original_message()
+    await handle.original_message(timeout=30)  # a chart is drawn off the loop: seconds
     [(name, data)] = [upload for uploads in handle.files.values() for upload in uploads]
     assert name.endswith(".png") and data.startswith(PNG)
 
