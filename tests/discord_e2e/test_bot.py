@@ -156,6 +156,9 @@ async def test_a_restart_mid_fan_out_sends_no_duplicates(rig: BotRig) -> None:
     await asyncio.sleep(1.0)
     for channel in channels:
         assert len(rig.double.channel_messages(channel)) == 1
+    # Not one delivery went out twice: the double's nonce check had nothing to swallow (it
+    # would hide a duplicate send from the message count above).
+    assert rig.double.stats.nonce_hits == 0
 
 
 async def test_the_dry_run_body_is_the_body_the_sender_sends(rig: BotRig) -> None:
