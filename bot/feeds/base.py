@@ -13,13 +13,16 @@ from bot.core.models import Election, SourceKind, Tally
 
 class FeedFormat(StrEnum):
     NATIVE = "native"
+    SHEET_CSV = "sheet-csv"
     NLRB_CSV = "nlrb-csv"
     NLRB_CASE = "nlrb-case"
     NLRB_RESULTS = "nlrb-results"
 
     @property
     def source_kind(self) -> SourceKind:
-        return SourceKind.NATIVE if self is FeedFormat.NATIVE else SourceKind.OFFICIAL
+        """Native and sheet-csv feeds are hand-fed (unofficial); the nlrb-* are official."""
+        hand_fed = self in (FeedFormat.NATIVE, FeedFormat.SHEET_CSV)
+        return SourceKind.NATIVE if hand_fed else SourceKind.OFFICIAL
 
 
 @dataclass(frozen=True, slots=True)
