@@ -89,6 +89,7 @@ class Ingest:
     write: float
     read: float
     posts: int
+    cpu: float  # process CPU (every thread) during the poll
 
     @property
     def fetch_and_rest(self) -> float:
@@ -140,6 +141,7 @@ def _figure(fmt: FeedFormat, elections: int, runs: list[Ingest], baseline_s: flo
         median(lambda r: r.write),
     )
     rest = median(lambda r: r.fetch_and_rest + r.read)
+    cpu_ms = median(lambda r: r.cpu)
     return Figure(
         key="bigfeed",
         name=f"Big feed ingest, {fmt.value}",
@@ -149,7 +151,8 @@ def _figure(fmt: FeedFormat, elections: int, runs: list[Ingest], baseline_s: flo
         detail=(
             f"{elections:,} elections, {CHANGED} changed, median of {len(runs)} polls: parse "
             f"{parse_ms:.0f} ms, store transaction {write_ms:.0f} ms, fetch and the rest "
-            f"{rest:.0f} ms; {runs[0].posts} posts queued per poll; the silent baseline "
+            f"{rest:.0f} ms (CPU {cpu_ms:.0f} ms, every thread); {runs[0].posts} posts "
+            "queued per poll; the silent baseline "
             f"poll took {baseline_s * 1000:.0f} ms"
         ),
         extra={
@@ -157,6 +160,7 @@ def _figure(fmt: FeedFormat, elections: int, runs: list[Ingest], baseline_s: flo
             "parse_ms": parse_ms,
             "store_ms": write_ms,
             "rest_ms": rest,
+            "cpu_ms": cpu_ms,
         },
     )
 
@@ -194,10 +198,10 @@ async def _ingest_runs(fmt: FeedFormat, elections: int, repeats: int) -> tuple[l
 async def _timed_poll(poller: Poller, timed: TimedStore) -> Ingest:
     timed.reset()
     with timed_parser() as parse_times:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = await _expect(poller, "stored")
-        poll = time.perf_counter() - started
-    return Ingest(poll, sum(parse_times), timed.write_s, timed.read_s, report.posts)
+        poll, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return Ingest(poll, sum(parse_times), timed.write_s, timed.read_s, report.posts, cpu)
 
 
 @contextmanager

@@ -52,13 +52,7 @@ async def bulk_insert(
             )
         await conn.execute(statement, list(rows))
         return
-    insert = insert.values({name: bindparam(name) for name in names})
-    if conflict:
-        insert = insert.on_conflict_do_update(
-            index_elements=list(conflict), set_={c: insert.excluded[c] for c in update}
-        )
-    compiled = insert.compile(dialect=conn.dialect)
-    order = list(compiled.positiontup or ())
+    sql, order = _sqlite_insert(conn, table, tuple(names), tuple(conflict), tuple(update))
     processors = {name: _processor(conn, table.c[name].type) for name in names}
     procs = [processors[name] for name in order]
     params = [
@@ -68,7 +62,32 @@ async def bulk_insert(
         )
         for row in rows
     ]
-    await conn.exec_driver_sql(compiled.string, params)
+    await conn.exec_driver_sql(sql, params)
+
+
+_SQLITE_INSERTS: dict[tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]], Any] = {}
+
+
+def _sqlite_insert(
+    conn: AsyncConnection,
+    table: Table,
+    names: tuple[str, ...],
+    conflict: tuple[str, ...],
+    update: tuple[str, ...],
+) -> tuple[str, list[str]]:
+    """The SQL of a bulk INSERT and its parameter order, compiled once per shape (a poll
+    writes a few small batches: compiling each anew cost more than running it)."""
+    key = (table.name, names, conflict, update)
+    found = _SQLITE_INSERTS.get(key)
+    if found is None:
+        insert = sqlite.insert(table).values({name: bindparam(name) for name in names})
+        if conflict:
+            insert = insert.on_conflict_do_update(
+                index_elements=list(conflict), set_={c: insert.excluded[c] for c in update}
+            )
+        compiled = insert.compile(dialect=conn.dialect)
+        found = _SQLITE_INSERTS[key] = (compiled.string, list(compiled.positiontup or ()))
+    return found[0], list(found[1])
 
 
 def _processor(conn: AsyncConnection, type_: Any) -> Callable[[Any], Any] | None:

@@ -25,11 +25,12 @@ class PostRepo:
         self._conn = conn
 
     async def add_many(self, posts: Sequence[Post], now: datetime) -> list[StoredPost]:
-        """Store posts, in order (one INSERT … RETURNING each: a poll plans at most one post
-        per election, and the deliveries need their ids)."""
-        stored = []
-        for post in posts:
-            values = {
+        """Store posts, in order, in one INSERT … RETURNING (SQLAlchemy's insertmanyvalues
+        returns the ids in the order of the rows: the deliveries need them)."""
+        if not posts:
+            return []
+        rows = [
+            {
                 "election_id": post.election_id,
                 "round": post.round,
                 "events": [e.value for e in post.events],
@@ -38,9 +39,11 @@ class PostRepo:
                 "other_rounds": [tally_to_json(t) for t in post.other_rounds],
                 "planned_at": post.planned_at or now,
             }
-            new_id = await self._conn.scalar(posts_t.insert().values(values).returning(_c.id))
-            stored.append(StoredPost(int(new_id), post))
-        return stored
+            for post in posts
+        ]
+        inserted = posts_t.insert().returning(_c.id, sort_by_parameter_order=True)
+        ids = (await self._conn.scalars(inserted, rows)).all()
+        return [StoredPost(int(new_id), post) for new_id, post in zip(ids, posts, strict=True)]
 
     async def get_many(self, ids: Iterable[int]) -> dict[int, Post]:
         """Posts by id."""
