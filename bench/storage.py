@@ -7,7 +7,9 @@ poller plans 100 posts a poll (100 elections changed, one channel following all)
 delivery worker sends them and prunes (the worker's own loop; the bench shortens its
 pruning period from 60 s to `PRUNE_EVERY_S` so that 10,000 posts need not take an hour).
 SQLite sizes come from `dbstat`, PostgreSQL's from `pg_total_relation_size`; PostgreSQL runs
-when TALLYBOT_BENCH_PG_URL names a database the bench may empty."""
+when TALLYBOT_BENCH_PG_URL names a database the bench may empty, with `PG_POSTS` posts, and a
+plain `VACUUM posts, deliveries` every `VACUUM_EVERY_S` doing autovacuum's work (the bot
+leaves that to the server: with autovacuum off, deleted rows' space is never reused)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,8 @@ import asyncio
 import os
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +36,8 @@ TARGET_RATIO = 1.1  # flat, give or take a few pages
 ELECTIONS = 100  # changed at every poll: one post each
 PRUNE_EVERY_S = 0.5
 PG_URL_VARIABLE = "TALLYBOT_BENCH_PG_URL"
+PG_POSTS = 2_000
+VACUUM_EVERY_S = 2.0
 TABLES = ("posts", "deliveries")
 
 
@@ -55,19 +59,28 @@ async def measure(posts: int = 10_000, warmup: int = 1_000) -> list[Figure]:
         ]
         pg_url = os.environ.get(PG_URL_VARIABLE)
         if pg_url:
-            figures.append(await _figure(pg_url, folder, posts, warmup))
+            pg_posts = min(posts, PG_POSTS)
+            figures.append(await _figure(pg_url, folder, pg_posts, max(1, pg_posts // 10)))
     return figures
 
 
 async def _figure(url: str, folder: Path, posts: int, warmup: int) -> Figure:
     store = await _fresh(url)
     try:
-        before, after, sent_s, pruned_s = await _run(store, folder, posts, warmup)
         dialect = store.dialect
+        vacuum = await _autovacuum(store) if dialect == "postgresql" else "n/a"
+        async with _vacuuming(store):
+            before, after, sent_s, pruned_s = await _run(store, folder, posts, warmup)
     finally:
         await store.close()
     name = "SQLite" if dialect == "sqlite" else "PostgreSQL"
     how = "dbstat" if dialect == "sqlite" else "pg_total_relation_size"
+    vacuumed = (
+        ""
+        if dialect == "sqlite"
+        else f"; a plain VACUUM of the two tables every {VACUUM_EVERY_S:g} s, as autovacuum "
+        f"would do (this server's autovacuum: {vacuum})"
+    )
     return Figure(
         key="storage",
         name=f"Storage, {name}: posts + deliveries after {posts:,} sent posts, retention 0s",
@@ -76,9 +89,9 @@ async def _figure(url: str, folder: Path, posts: int, warmup: int) -> Figure:
         target=TARGET_RATIO,
         detail=(
             f"{_kb(after.tables)} after {posts:,} more sent posts, {_kb(before.tables)} after the "
-            f"first {warmup:,} ({how}, indexes included); {after.rows} row(s) left; the whole "
-            f"database {_kb(before.database)} → {_kb(after.database)} (the tally history keeps "
-            f"every change: {posts:,} rows); sent in {sent_s:.1f} s, all pruned "
+            f"first {warmup:,} ({how}, indexes included{vacuumed}); {after.rows} row(s) left; "
+            f"the whole database {_kb(before.database)} → {_kb(after.database)} (the tally "
+            f"history keeps every change: {posts:,} rows); sent in {sent_s:.1f} s, all pruned "
             f"{pruned_s:.1f} s after the last send"
         ),
         extra={
@@ -194,6 +207,34 @@ def _pruning_every(seconds: float) -> Iterator[None]:
         yield
     finally:
         delivery_module.PRUNE_EVERY_S = original
+
+
+async def _autovacuum(store: Store) -> str:
+    async with store.read() as uow:
+        return str(await uow.connection.scalar(text("SHOW autovacuum")))
+
+
+@asynccontextmanager
+async def _vacuuming(store: Store) -> AsyncIterator[None]:
+    """On PostgreSQL, VACUUM the two tables every VACUUM_EVERY_S while the block runs."""
+    if store.dialect != "postgresql":
+        yield
+        return
+
+    async def vacuum() -> None:
+        async with store.engine.connect() as conn:
+            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            while True:
+                await asyncio.sleep(VACUUM_EVERY_S)
+                await conn.exec_driver_sql("VACUUM posts, deliveries")
+
+    task = asyncio.create_task(vacuum(), name="bench-vacuum")
+    try:
+        yield
+    finally:
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
 
 
 def _write(path: Path, body: bytes) -> None:

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 SCALES = (0.01, 0.1, 1.0, 4.0)
 FANOUT_SCALES = (0.1, 1.0)
-MEMORY_DELIVERED_MAX = 10_000  # beyond 1×, the first 10,000 of the deliveries are awaited
+MEMORY_DELIVERED_BEYOND_1X = 2_000  # at 4×, the first 2,000 of 40,000 deliveries are awaited
 # H4's standalone modules (wt/replicas): the figure's key -> its module.
 OPTIONAL = {"failover": "bench.failover", "fanout_two": "bench.fanout_two"}
 FIGURES = (
@@ -141,7 +141,7 @@ async def measure_one(key: str, sizes: Sizes, scale: float = 1.0) -> list[Figure
         return await _timed(f"storage {scale:g}×", lambda: storage.measure(posts, posts // 10))
     if key == "memory":
         subscriptions = max(1, round(sizes.subscriptions * scale))
-        delivered = min(subscriptions, MEMORY_DELIVERED_MAX)
+        delivered = subscriptions if scale <= 1 else MEMORY_DELIVERED_BEYOND_1X
         return await _timed(
             f"memory {scale:g}×", lambda: memory.measure(elections, subscriptions, delivered)
         )
