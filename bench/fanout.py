@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from sqlalchemy import text
 
-from bench.botrig import GLOBAL_LIMIT, MESSAGES, bot_on_double
+from bench.botrig import GLOBAL_LIMIT, MESSAGES, Arrivals, bot_on_double, poll_until
 from bench.common import Figure, percentile
 from bench.documents import election_id, native_feed
 from tests.discord_double import DiscordDouble, InteractionHandle
@@ -147,12 +147,9 @@ async def _timed_fan_out(
     handles: list[InteractionHandle] = []
     load = asyncio.create_task(_status_load(double, handles, stop)) if status else None
     wanted = set(targets)
-
-    def delivered() -> bool:
-        return sum(len(double.messages.get(c, ())) for c in wanted) >= len(wanted)
-
+    arrivals = Arrivals(double, wanted)
     try:
-        await double.wait_until(delivered, 3 * len(wanted) / GLOBAL_LIMIT + 30, "the fan-out")
+        await poll_until(arrivals.all_arrived, 3 * len(wanted) / GLOBAL_LIMIT + 30, "the fan-out")
     finally:
         stop.set()
         if load is not None:

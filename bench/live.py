@@ -18,7 +18,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from bench.botrig import MESSAGE, MESSAGES, BotRig, bot_on_double
+from bench.botrig import MESSAGE, MESSAGES, BotRig, bot_on_double, poll_until
 from bench.common import Figure
 from bench.documents import native_election
 from bot.core.models import SubscriptionMode
@@ -151,7 +151,7 @@ async def live_run(channels: int, batches: int, interval_s: float, rng: random.R
         final = batch(batches)["elections"][0]["choices"]
         figures = (f"{final[0]['votes']:,}", f"{final[1]['votes']:,}")
         limit = 3 * (channels * 2) / rig.requests_per_second + 30
-        await double.wait_until(lambda: _showing(rig, figures) == channels, limit, "final state")
+        await poll_until(lambda: _showing(rig, figures) == channels, limit, "the final state")
         return _summary(rig, before, landed, fetched, _showing(rig, figures))
 
 
