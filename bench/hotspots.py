@@ -2,7 +2,9 @@
 
 `python -m bench.hotspots bigfeed-native|bigfeed-csv|poll-304|poll-hash|delivery`: cProfile
 over one measured path, the top functions with file:line. cProfile sees the event loop's
-thread only: SQLite work in aiosqlite's thread shows up as `select.epoll.poll` (waiting).
+thread only: SQLite work in aiosqlite's thread shows up as `select.epoll.poll` (waiting),
+and so does the parse, which the poller runs in a worker thread: `parse-native|parse-csv|
+parse-sheet` profile the parser alone, on the changed document of the big-feed bench.
 `python -m bench.hotspots store-steps`: the two store calls that read all 5,000 elections,
 timed with every tally of the changed document and with only the 10 changed ones.
 `python -m bench.hotspots parse-gc`: parse times with the collector as is, and after
@@ -31,7 +33,7 @@ from bench.common import (
     sqlite_store,
     subscribe_channels,
 )
-from bench.documents import csv_feed, election_id, native_feed
+from bench.documents import csv_feed, election_id, native_feed, sheet_feed
 from bench.feedproc import feed_process
 from bot.cli.root import build_runtime
 from bot.feeds.base import FeedFormat, ParseContext
@@ -40,6 +42,7 @@ from bot.services.runtime import Runtime
 from bot.store import ALL_ELECTIONS, Store
 
 PATHS = ("bigfeed-native", "bigfeed-csv", "poll-304", "poll-hash", "delivery")
+PARSES = {"parse-native": "native", "parse-csv": "nlrb-csv", "parse-sheet": "sheet-csv"}
 EXPERIMENTS = ("store-steps", "parse-gc")
 
 
@@ -133,6 +136,30 @@ async def store_steps(elections: int = 5000, repeats: int = 3) -> str:
     return "\n".join(lines)
 
 
+def profile_parse(name: str, elections: int = 5000, top: int = 30, repeats: int = 5) -> str:
+    """cProfile of `repeats` parses of the big-feed bench's changed document (after one
+    parse to warm up, with the collector frozen as `run` has it)."""
+    import bot.cli.discord_run  # noqa: F401  (the heap of the real process)
+
+    fmt = FeedFormat(PARSES[name])
+    generate = {"native": native_feed, "nlrb-csv": csv_feed, "sheet-csv": sheet_feed}[fmt.value]
+    body, context = generate(elections, 10, 1), ParseContext(source_id="f")
+    parse(fmt, body, context)
+    gc.freeze()
+    profile = cProfile.Profile()
+    started = time.process_time()
+    profile.enable()
+    for _ in range(repeats):
+        parse(fmt, body, context)
+    profile.disable()
+    cpu = (time.process_time() - started) / repeats * 1000
+    gc.unfreeze()
+    out = io.StringIO()
+    print(f"{fmt.value}: {cpu:.0f} ms CPU per parse under cProfile ({repeats} parses)", file=out)
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
 def parse_gc(elections: int = 5000, repeats: int = 5) -> str:
     """Parse times as is, then after gc.freeze(), with the bot's modules loaded."""
     import bot.cli.discord_run  # noqa: F401  (the heap of the real process)
@@ -157,7 +184,7 @@ def parse_gc(elections: int = 5000, repeats: int = 5) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.hotspots", description=__doc__)
-    parser.add_argument("path", choices=PATHS + EXPERIMENTS)
+    parser.add_argument("path", choices=PATHS + tuple(PARSES) + EXPERIMENTS)
     parser.add_argument("--elections", type=int, default=5000)
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
@@ -165,6 +192,8 @@ def main() -> None:
         print(asyncio.run(store_steps(args.elections)))
     elif args.path == "parse-gc":
         print(parse_gc(args.elections))
+    elif args.path in PARSES:
+        print(profile_parse(args.path, args.elections, args.top))
     else:
         print(asyncio.run(profile_path(args.path, args.elections, args.top)))
 
