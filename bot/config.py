@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import (
@@ -23,6 +23,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from bot.core.masking import mask_url
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///data/tallybot.db"
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
@@ -103,7 +105,7 @@ class Reporters(_Strict):
 
 
 class DiscordSettings(_Strict):
-    api_base: str | None = None
+    api_base: str | None = Field(default=None, repr=False)  # may hold userinfo
     dev_guild_ids: tuple[Snowflake, ...] = ()
     owner_ids: tuple[Snowflake, ...] = ()
     reporters: Reporters = Reporters()
@@ -118,6 +120,8 @@ class DiscordSettings(_Strict):
 
 class HttpSettings(_Strict):
     user_agent_contact: str | None = Field(default=None, max_length=200)
+    # Hosts a feed may redirect to besides its own (DESIGN §4 Redirects).
+    redirect_hosts: tuple[Annotated[str, Field(min_length=1, max_length=253)], ...] = ()
 
 
 class DatabaseSettings(_Strict):
@@ -129,7 +133,7 @@ FeedFormatName = Literal["native", "nlrb-csv", "nlrb-case", "nlrb-results"]
 
 class FeedSettings(_Strict):
     id: Slug
-    url: str
+    url: str = Field(repr=False)  # may hold userinfo or a key in its query
     format: FeedFormatName
     interval: Duration | None = Field(default=None, validate_default=True)
     timeout: Duration = 10.0
@@ -426,32 +430,29 @@ def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int | None:
     return line
 
 
-def mask_url(url: str) -> str:
-    """A URL safe to print: password and webhook token replaced by ****."""
-    parts = urlsplit(url)
-    if not parts.password and "/webhooks/" not in parts.path:
-        return url
-    netloc = parts.netloc
-    if parts.password:
-        netloc = netloc.replace(f":{parts.password}@", ":****@")
-    path = parts.path
-    if "/webhooks/" in path:
-        head, _, _token = path.rstrip("/").rpartition("/")
-        path = f"{head}/****"
-    return urlunsplit((parts.scheme, netloc, path, "", ""))
-
-
 def describe_settings(settings: Settings) -> str:
     """The resolved settings as YAML, secrets masked, for `check-config`."""
     data = settings.model_dump(mode="json")
-    data["database"]["url"] = mask_url(settings.database.url)
+    data["database"]["url"] = settings.database.url
     for sub, raw in zip(data["subscriptions"], settings.subscriptions, strict=True):
         if raw.webhook_url is not None:
-            sub["webhook_url"] = mask_url(raw.webhook_url.get_secret_value())
+            sub["webhook_url"] = raw.webhook_url.get_secret_value()
         else:
             sub.pop("webhook_url")
+    data = _masked(data)  # every URL: feeds', the database's, webhooks', the API base
     for feed in data["feeds"]:
         feed["interval"] = format_duration(feed["interval"])
         feed["timeout"] = format_duration(feed["timeout"])
     data["discord_token"] = "set (hidden)" if settings.token else "not set"
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _masked(value: Any) -> Any:
+    """`value` with every string that holds a URL masked, at any depth."""
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, str) and "://" in value:
+        return mask_url(value)
+    return value

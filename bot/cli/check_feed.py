@@ -14,6 +14,7 @@ from typing import TextIO
 
 import aiohttp
 
+from bot.core.masking import mask_url
 from bot.core.models import Election
 from bot.core.rules import summarize
 from bot.feeds.base import (
@@ -166,7 +167,7 @@ def write_text(result: ParseResult, url: str, out: TextIO) -> None:
     tallies, problems = len(result.tallies), len(result.problems)
     out.write(
         f"{tallies} {'tally' if tallies == 1 else 'tallies'}, "
-        f"{problems} {'problem' if problems == 1 else 'problems'} from {url}\n"
+        f"{problems} {'problem' if problems == 1 else 'problems'} from {mask_url(url)}\n"
     )
 
 

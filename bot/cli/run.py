@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 
 from bot.cli.check_config import load_or_report
-from bot.config import Settings, mask_url, translate_database_url
+from bot.config import Settings, translate_database_url
+from bot.core.masking import mask_secrets, mask_url
 from bot.services.poller import ExtraSubscriber
 from bot.services.printer import PrinterSender
 from bot.services.runtime import Runtime
@@ -101,7 +102,7 @@ async def open_store(url: str) -> Store | None:
         store = await Store.open(url)
         await store.migrate()
     except Exception as exc:
-        log.error("cannot open the database %s: %s", mask_url(url), exc)
+        log.error("cannot open the database %s: %s", mask_url(url), mask_secrets(str(exc)))
         return None
     return store
 
