@@ -117,7 +117,11 @@ class Runtime:
         await sync_config(self.store, self.settings)
         elections = declared_elections(self.settings)
         self.worker = DeliveryWorker(self.store, self.sender, clock=self.clock)
-        fetcher = Fetcher(self.session, user_agent(self.settings.http.user_agent_contact))
+        fetcher = Fetcher(
+            self.session,
+            user_agent(self.settings.http.user_agent_contact),
+            redirect_hosts=self.settings.http.redirect_hosts,
+        )
         feeds = feeds_from(self.settings)
         self.poller = Poller(
             self.store,
