@@ -25,7 +25,10 @@ def parse_nlrb_csv(body: bytes, ctx: ParseContext) -> ParseResult:
     rows = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
         columns = _header(rows)
-        records = list(_records(rows, columns))
+        records = []
+        for record in _records(rows, columns):
+            ctx.check_deadline()
+            records.append(record)
     except csv.Error as exc:
         raise ParseError(f"the CSV cannot be read: {exc}") from None
     return build_tallies(records, ctx)

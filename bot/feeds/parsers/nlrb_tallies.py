@@ -67,6 +67,7 @@ def build_tallies(records: Iterable[RawRecord], ctx: ParseContext) -> ParseResul
     problems: list[Problem] = []
     rows: list[Row] = []
     for record in records:
+        ctx.check_deadline()
         if not record.has_tally():
             continue  # a case with no count yet (a short row): nothing to report
         try:
@@ -78,6 +79,7 @@ def build_tallies(records: Iterable[RawRecord], ctx: ParseContext) -> ParseResul
     latest = _latest_dates(rows)
     tallies: list[ParsedTally] = []
     for row in rows:
+        ctx.check_deadline()
         choices = choose(row, problems)
         if choices is not None:
             is_latest = (row.tally_date or date.min) == latest[row.election.id]
