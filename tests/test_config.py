@@ -97,13 +97,21 @@ def test_missing_file_is_a_problem(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("text", "seconds"),
-    [("15s", 15), ("10m", 600), ("1h30m", 5400), ("500ms", 0.5), (20, 20), ("2.5s", 2.5)],
+    [
+        ("15s", 15),
+        ("10m", 600),
+        ("1h30m", 5400),
+        ("500ms", 0.5),
+        (20, 20),
+        ("2.5s", 2.5),
+        ("30d", 30 * 86400),
+    ],
 )
 def test_durations(text: object, seconds: float) -> None:
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("bad", ["", "15", "ten seconds", "-5s", "0s", True, "5x"])
+@pytest.mark.parametrize("bad", ["", "15", "ten seconds", "-5s", "0s", True, "5x", "1w"])
 def test_bad_durations(bad: object) -> None:
     with pytest.raises(ValueError):
         parse_duration(bad)
@@ -121,11 +129,112 @@ def test_native_feed_minimum_is_one_second(tmp_path: Path) -> None:
     assert load_settings(write(tmp_path, base), {}).feeds[0].interval == 15
 
 
-def test_environment_supplies_secrets_and_translates_heroku_urls(tmp_path: Path) -> None:
-    env = {"DISCORD_TOKEN": "abc.def", "DATABASE_URL": "postgres://u:pw@db.example:5432/x"}
-    settings = load_settings(write(tmp_path, "feeds: []\n"), env)
+def test_environment_supplies_secrets_and_deployment_settings(tmp_path: Path) -> None:
+    env = {
+        "DISCORD_TOKEN": "abc.def",
+        "DATABASE_URL": "postgres://u:pw@db.example:5432/x",
+        "PORT": "5000",
+        "TALLYBOT_SHARD_IDS": "0,2",
+    }
+    text = "discord:\n  shard_count: 4\n  shard_ids: [1]\n"
+    settings = load_settings(write(tmp_path, text), env)
     assert settings.token is not None and settings.token.get_secret_value() == "abc.def"
-    assert settings.database.url == "postgresql+asyncpg://u:pw@db.example:5432/x"
+    # Heroku's postgres:// is translated by the store (bot.store.urls), which reads it as is.
+    assert settings.database.url == "postgres://u:pw@db.example:5432/x"
+    assert settings.http.listen == "0.0.0.0:5000"
+    assert settings.discord.shard_ids == (0, 2)
+
+
+def test_listen_in_the_file_wins_over_port(tmp_path: Path) -> None:
+    text = "http:\n  listen: 127.0.0.1:8080\n"
+    settings = load_settings(write(tmp_path, text), {"PORT": "5000"})
+    assert settings.http.listen == "127.0.0.1:8080"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("token: abc\n", ":1: token: a secret does not belong in the file"),
+        ("discord:\n  token: abc\n", ":2: discord.token: a secret does not belong"),
+        ("feeds:\n  - id: a\n    token: x\n", ":3: feeds[0].token: a secret"),
+    ],
+)
+def test_a_token_in_the_file_is_an_error_that_points_at_the_environment(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    found = "\n".join(problems(tmp_path, text, {"DISCORD_TOKEN": "from-env"}))
+    assert expected in found
+    assert "DISCORD_TOKEN" in found
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("discord:\n  shard_ids: [0]\n", "shard_ids needs shard_count"),
+        ("discord:\n  shard_count: 2\n  shard_ids: [2]\n", "below shard_count 2"),
+        ("discord:\n  requests_per_second: 60\n", "requests_per_second"),
+        ("http:\n  listen: localhost\n", "is not host:port"),
+        ("http:\n  redirect_hosts: ['https://x.org/']\n", "is not a host name"),
+        ("database:\n  retention: -1s\n", "is not a duration"),
+        ("defaults:\n  language: fr\n", "defaults.language"),
+        ("subscriptions:\n  - election: a\n    channel_id: 5\n    mode: edit\n", "mode"),
+    ],
+)
+def test_deployment_keys_are_checked(tmp_path: Path, text: str, expected: str) -> None:
+    assert expected in "\n".join(problems(tmp_path, text))
+
+
+def test_new_keys_have_the_design_defaults(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, "feeds: []\n"), {})
+    assert settings.discord.requests_per_second == 45
+    assert settings.discord.shard_count is None and settings.discord.shard_ids is None
+    assert settings.http.redirect_hosts == () and settings.http.max_streams == 500
+    assert settings.http.listen is None and settings.http.public_url is None
+    assert settings.database.retention == 30 * 86400
+    assert settings.defaults.language == "en"
+    zero = load_settings(write(tmp_path, "database:\n  retention: 0s\n"), {})
+    assert zero.database.retention == 0
+
+
+def test_a_declared_ballot(tmp_path: Path) -> None:
+    text = """\
+elections:
+  - id: jfk8
+    short_name: JFK8
+    round: initial
+    choices:
+      - Amazon Labor Union
+      - {name: No union, against: true}
+    eligible_voters: 8325
+    ballots_cast: 4869
+"""
+    [election] = load_settings(write(tmp_path, text), {}).elections
+    assert [(c.name, c.against) for c in election.choices] == [
+        ("Amazon Labor Union", False),
+        ("No union", True),
+    ]
+    assert (election.eligible_voters, election.ballots_cast) == (8325, 4869)
+
+
+@pytest.mark.parametrize(
+    ("choices", "expected"),
+    [
+        ("[A, B]", "mark the no-union choice"),
+        ("[A, {name: X, against: true}, {name: Y, against: true}]", "only one choice"),
+        ("[{name: A, against: true}, No union]", "'No union' must be marked against"),
+        ("[A]", "2 to 5 choices"),
+    ],
+)
+def test_declared_ballots_follow_the_against_rules(
+    tmp_path: Path, choices: str, expected: str
+) -> None:
+    text = f"elections:\n  - id: e\n    choices: {choices}\n"
+    assert expected in "\n".join(problems(tmp_path, text))
+
+
+def test_a_declared_runoff_may_have_no_against_choice(tmp_path: Path) -> None:
+    text = "elections:\n  - id: e\n    round: runoff\n    choices: [A, B]\n"
+    assert load_settings(write(tmp_path, text), {}).elections[0].round == "runoff"
 
 
 def test_secrets_are_masked_when_printed(tmp_path: Path) -> None:
@@ -158,7 +267,7 @@ feeds:
     for secret in ("PROXYPASS", "FEEDPASS", "FEEDKEY", "QUERYPASS"):
         assert secret not in shown
     assert "http://****:****@feeds.example.org/feed?apikey=****" in shown
-    assert "postgresql+asyncpg://****@db/x?password=****" in shown
+    assert "://****@db/x?password=****" in shown
 
 
 def test_duplicate_aliases_and_cases(tmp_path: Path) -> None:

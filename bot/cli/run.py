@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 import aiohttp
 
 from bot.cli.check_config import load_or_report
-from bot.config import Settings, translate_database_url
+from bot.config import Settings
 from bot.core.masking import mask_secrets, mask_url
 from bot.services.poller import ExtraSubscriber
 from bot.services.printer import PrinterSender
@@ -43,7 +43,8 @@ def add_run_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def database_url(args: argparse.Namespace, settings: Settings) -> str:
-    return translate_database_url(args.database or settings.database.url)
+    url: str = args.database or settings.database.url
+    return url
 
 
 def run(args: argparse.Namespace) -> int:

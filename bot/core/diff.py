@@ -7,7 +7,14 @@ import re
 from collections.abc import Iterable
 
 from bot.core.models import Change, Choice, Event, Level, Status, Tally
-from bot.core.rules import challenges_determinative, decided, is_single_union, leader, valid
+from bot.core.rules import (
+    challenges_determinative,
+    complete,
+    decided,
+    is_single_union,
+    leader,
+    valid,
+)
 
 # Status changes a `final` subscriber still wants to hear about.
 _FINAL_LEVEL_STATUSES = frozenset(
@@ -62,6 +69,8 @@ def diff(
     if _determinative_changed(before, current):
         events.append(Event.CHALLENGES_DETERMINATIVE)
     events.extend(_status_events(before, current, Event.COUNT_STARTED in events))
+    if not events and (before.note or None) != (current.note or None):
+        events.append(Event.NOTE_CHANGED)  # only when nothing else moved (DESIGN §5)
     if not events:
         return None
     ordered = tuple(e for e in Event if e in events)
@@ -141,8 +150,12 @@ def _leader_key(tally: Tally) -> str | None:
 
 
 def _determinative_changed(before: Tally, current: Tally) -> bool:
-    if not (before.challenged or current.challenged):
+    """Only on a complete count: during one the flag moves with every batch, and is shown
+    as a line, not announced (DESIGN §5)."""
+    if not (before.challenged or current.challenged) or not complete(current):
         return False
+    if not complete(before):
+        return challenges_determinative(current)  # became complete with determinative ones
     return challenges_determinative(before) != challenges_determinative(current)
 
 

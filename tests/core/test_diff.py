@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from bot.core.diff import diff, passes
 from bot.core.models import Change, Choice, Event, Level, Status, Tally
 from tests.core.factories import single
@@ -76,12 +78,46 @@ def test_any_change_after_final_is_a_correction() -> None:
 
 
 def test_determinative_flag_change_needs_challenged_ballots() -> None:
-    got = events(single(875, 993, 416), single(875, 993, 416, determinative_flag=True))
+    bessemer = single(875, 993, 416, status=FINAL)
+    got = events(bessemer, single(875, 993, 416, status=FINAL, determinative_flag=True))
     assert got == ()  # computed already True: no change
-    assert E.CHALLENGES_DETERMINATIVE in events(single(900, 880, 10), single(900, 880, 30))
-    assert E.CHALLENGES_DETERMINATIVE not in events(
-        single(5, 3, determinative_flag=False), single(5, 3, determinative_flag=True)
+    assert E.CHALLENGES_DETERMINATIVE in events(
+        single(900, 880, 10, status=FINAL), single(900, 880, 30, status=FINAL)
     )
+    assert E.CHALLENGES_DETERMINATIVE not in events(
+        single(5, 3, determinative_flag=False, status=FINAL),
+        single(5, 3, determinative_flag=True, status=FINAL),
+    )
+
+
+def test_mid_count_determinative_swings_are_no_event() -> None:
+    # The margin moves with every batch: 20 challenged exceed a lead of 10, not one of 30.
+    swings = [single(110, 100, 20), single(130, 100, 20), single(140, 135, 20)]
+    for before, after in itertools.pairwise(swings):
+        assert E.CHALLENGES_DETERMINATIVE not in events(before, after)
+
+
+def test_a_count_that_completes_with_determinative_challenges_says_so() -> None:
+    during = single(800, 950, 416, 59, ballots_cast=2343)
+    done = single(875, 993, 416, 59, status=FINAL)
+    assert E.CHALLENGES_DETERMINATIVE in events(during, done)
+    jfk8 = single(2654, 2131, 67, 17, status=FINAL)
+    assert E.CHALLENGES_DETERMINATIVE not in events(single(2600, 2100, 67, 17), jfk8)
+
+
+def test_complete_by_ballots_cast_counts_as_complete() -> None:
+    # Every ballot counted or set aside while still "counting": remaining is 0.
+    before = single(500, 490, 5, ballots_cast=1000)
+    after = single(500, 490, 10, ballots_cast=1000)
+    assert E.CHALLENGES_DETERMINATIVE in events(before, after)
+
+
+def test_a_note_alone_is_note_changed() -> None:
+    paused = single(1518, 1154, status=PAUSED)
+    noted = single(1518, 1154, status=PAUSED, note="Count resumes Friday 10 a.m. ET")
+    assert events(paused, noted) == (E.NOTE_CHANGED,)
+    moved = single(1600, 1200, status=PAUSED, note="Count resumes Monday")
+    assert E.NOTE_CHANGED not in events(noted, moved)
 
 
 def test_round_opened_is_passed_by_the_caller() -> None:

@@ -37,6 +37,7 @@ from bot.core.masking import MaskingFormatter, mask_secrets, mask_url
         ("postgresql://u:pa/ss@db/tally", "postgresql://****:****@db/tally"),
         ("postgresql://u:p?a#ss@db/tally", "postgresql://****:****@db/tally"),
         ("https://a@b:c@host/x", "https://****:****@host/x"),
+        ("file:///srv/feed.json?token=abc", "file:///srv/feed.json?token=****"),
     ],
 )
 def test_secrets_in_urls_are_masked(url: str, masked: str) -> None:
@@ -96,3 +97,12 @@ def test_the_log_formatter_masks_messages_arguments_and_tracebacks() -> None:
     assert "RuntimeError" in output and "/webhooks/9/****" in output
     for secret in ("ARGPASS", "ARGKEY", "TBTOKEN"):
         assert secret not in output
+
+
+def test_urls_inside_free_text_are_masked_up_to_their_end() -> None:
+    text = "cannot open postgresql://app:pa55@db:5432/x (refused); see https://h/f?k=v."
+    shown = mask_secrets(text)
+    assert "pa55" not in shown and "k=v" not in shown
+    assert shown.startswith(
+        "cannot open postgresql://****:****@db:5432/x (refused); see https://h/f"
+    )

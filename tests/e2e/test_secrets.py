@@ -81,7 +81,7 @@ async def test_check_config_prints_the_settings_with_every_secret_masked(tmp_pat
     code, printed = await bot("check-config", "--config", str(config))
     assert code == 0, printed
     assert "https://****:****@feeds.example.org/tally.json?key=****" in printed
-    assert "postgresql+asyncpg://****:****@db.example/tally?password=****" in printed
+    assert "://****:****@db.example/tally?password=****" in printed
     assert "https://discord.com/api/webhooks/123456789012345678/****" in printed
     assert "discord_token: set (hidden)" in printed
 
@@ -91,7 +91,7 @@ async def test_an_unreachable_database_is_reported_without_its_password(tmp_path
     url = f"postgresql://app:{DATABASE_PASSWORD}@127.0.0.1:1/tally?password={DATABASE_PASSWORD}"
     code, printed = await bot("migrate", "--config", str(config), "--database", url)
     assert code == 1
-    assert "cannot open the database postgresql+asyncpg://****:****@127.0.0.1:1/tally" in printed
+    assert "cannot open the database postgresql://****:****@127.0.0.1:1/tally" in printed
 
 
 @pytest.fixture
