@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.cli.exits import EXIT_OK, EXIT_USAGE
 from bot.config import ConfigError, Settings, describe_settings, load_settings
 
 
@@ -23,7 +24,7 @@ def load_or_report(args: argparse.Namespace) -> Settings | None:
 def run(args: argparse.Namespace) -> int:
     settings = load_or_report(args)
     if settings is None:
-        return 2
+        return EXIT_USAGE
     print(f"# {args.config}: OK")
     print(describe_settings(settings), end="")
-    return 0
+    return EXIT_OK

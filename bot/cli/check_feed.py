@@ -14,6 +14,7 @@ from typing import TextIO
 
 import aiohttp
 
+from bot.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from bot.core.masking import mask_url
 from bot.core.models import Election
 from bot.core.rules import summarize
@@ -31,7 +32,6 @@ from bot.feeds.fetch import Fetcher, user_agent
 from bot.feeds.parsers import parse
 from bot.render.tally_json import tally_json
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 FEED_ID = "check-feed"
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_BYTES = 5_000_000

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.cli import check_feed
 from bot.cli.check_config import load_or_report
+from bot.cli.exits import EXIT_USAGE
 from bot.services.runtime import declared_elections, identities
 
 
@@ -26,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
         return check_feed.run(args)
     settings = load_or_report(args)
     if settings is None:
-        return 2
+        return EXIT_USAGE
     listed = next((f for f in settings.feeds if f.url == args.target), None)
     return check_feed.run(
         args,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.cli.root import build_runtime
 from bot.demo.replay import main
 
 
@@ -18,4 +19,4 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return main(args.output_dir)
+    return main(build_runtime, args.output_dir)

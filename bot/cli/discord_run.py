@@ -1,5 +1,6 @@
-"""`run` against Discord, and `sync`: log in with DISCORD_TOKEN, start the bot (or only
-register its commands), stop cleanly on SIGTERM/SIGINT."""
+"""`run` against Discord, and `sync`: log in with DISCORD_TOKEN, start the bot with the
+services the composition root built (or only register its commands), stop cleanly on
+SIGTERM/SIGINT."""
 
 from __future__ import annotations
 
@@ -8,63 +9,89 @@ import asyncio
 import contextlib
 import logging
 import sys
+from typing import Any
 
 import aiohttp
 import discord
 
+from bot.cli.check_config import load_or_report
+from bot.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from bot.cli.lifecycle import open_store, run_until_signalled
+from bot.cli.root import build_runtime
 from bot.config import Settings
 from bot.discord.client import TallyBot, point_discord_py_at
-from bot.services.delivery import Delivery, Sender
-from bot.services.printer import PrinterSender
+from bot.discord.ratelimits import RateLimitCounter
+from bot.discord.senders import DiscordSender
+from bot.services.delivery import Sender
+from bot.services.heartbeat import INTERVAL_S as HEARTBEAT_INTERVAL_S
+from bot.services.pacing import DEFAULT_BURST, SharedBudget, TokenBucket
+from bot.services.printer import PrintAfterSending
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_FAILED = 0, 1
 REFUSED = (
     "Discord refused the token (DISCORD_TOKEN). Check it in the Developer Portal "
     "(Bot → Reset Token), or try the bot without Discord: python -m bot run --dry-run"
 )
 
 
-class PrintAfterSending(Sender):
-    """`run --output jsonl`: each delivery actually sent is also printed (for logs, pipes)."""
-
-    def __init__(self, inner: Sender, output: str) -> None:
-        self._inner = inner
-        self._printer = PrinterSender(output)
-
-    async def send(self, delivery: Delivery) -> None:
-        await self._inner.send(delivery)
-        await self._printer.send(delivery)
-
-
-def run_bot(args: argparse.Namespace, settings: Settings, database_url: str) -> int:
-    from bot.cli.run import open_store
-
+def run_bot(settings: Settings, database_url: str, output: str) -> int:
     async def go() -> int:
         store = await open_store(database_url)
         if store is None:
             return EXIT_FAILED
         try:
-            return await _serve(settings, store, args.output if args.output == "jsonl" else None)
+            return await _serve(settings, store, output)
         finally:
             await store.close()
 
     return asyncio.run(go())
 
 
-async def _serve(settings: Settings, store: Store, output: str | None) -> int:
-    from bot.cli.run import run_until_signalled
+def compose_bot(
+    settings: Settings,
+    store: Store,
+    session: aiohttp.ClientSession,
+    *,
+    database_url: str | None = None,
+    output: str = "text",
+    **options: Any,
+) -> TallyBot:
+    """The bot with its senders and services: the Discord half of the composition root.
+    The senders pace at this process's share of `discord.requests_per_second`."""
+    bot = TallyBot(settings=settings, store=store, session=session, **options)
+    bucket = TokenBucket(settings.discord.requests_per_second)
+    budget = SharedBudget(
+        bucket,
+        settings.discord.requests_per_second,
+        DEFAULT_BURST,
+        join_grace_s=HEARTBEAT_INTERVAL_S + 0.5,
+    )
+    sender: Sender = DiscordSender(bot, bucket)
+    if output == "jsonl":
+        sender = PrintAfterSending(sender, output)
+    runtime = build_runtime(
+        settings,
+        store,
+        session,
+        sender,
+        database_url=database_url,
+        locale_of=bot.language_of,
+        on_alive=budget.update,
+    )
+    bot.attach(runtime)
+    bot.rate_limits = RateLimitCounter(runtime.metrics.discord_429.inc)
+    return bot
 
+
+async def _serve(settings: Settings, store: Store, output: str) -> int:
     assert settings.token is not None
     token = settings.token.get_secret_value()
     async with aiohttp.ClientSession() as session:
-        wrap = (lambda inner: PrintAfterSending(inner, output)) if output else None
-        bot = TallyBot(settings=settings, store=store, session=session, wrap_sender=wrap)
+        bot = compose_bot(settings, store, session, output=output)
         failed: list[int] = []
         stopping = asyncio.Event()
-        tasks: list[asyncio.Task[None]] = []
 
         async def start() -> None:
             if not await _login(bot, settings, token, session):
@@ -72,7 +99,6 @@ async def _serve(settings: Settings, store: Store, output: str | None) -> int:
                 raise _Stop
             task = asyncio.create_task(bot.connect(reconnect=True), name="discord-gateway")
             task.add_done_callback(lambda done: _gateway_ended(done, stopping, failed))
-            tasks.append(task)
 
         with contextlib.suppress(_Stop):
             await run_until_signalled(start, bot.close, stopping)
@@ -95,7 +121,7 @@ async def _login(
         print(REFUSED, file=sys.stderr)
         return False
     except (aiohttp.ClientError, discord.HTTPException, OSError) as exc:
-        print(f"cannot reach Discord: {exc}", file=sys.stderr)
+        print(f"cannot reach Discord: {exc.__class__.__name__}", file=sys.stderr)
         return False
     return True
 
@@ -110,11 +136,9 @@ def _gateway_ended(task: asyncio.Task[None], stopping: asyncio.Event, failed: li
 
 def sync(args: argparse.Namespace) -> int:
     """Register the slash commands globally, or with one guild (`--guild`)."""
-    from bot.cli.check_config import load_or_report
-
     settings = load_or_report(args)
     if settings is None:
-        return 2
+        return EXIT_USAGE
     if settings.token is None:
         print("DISCORD_TOKEN is not set: the bot's token is needed to sync.", file=sys.stderr)
         return EXIT_FAILED
@@ -125,7 +149,7 @@ def sync(args: argparse.Namespace) -> int:
         store = await Store.open("sqlite+aiosqlite:///:memory:")
         try:
             async with aiohttp.ClientSession() as session:
-                bot = TallyBot(settings=settings, store=store, session=session, run_services=False)
+                bot = TallyBot(settings=settings, store=store, session=session)
                 async with bot:
                     if not await _login(bot, settings, token, session):
                         return EXIT_FAILED

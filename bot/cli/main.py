@@ -10,11 +10,10 @@ from pathlib import Path
 
 from bot.cli import check_config, check_feed_command, demo
 from bot.cli import run as run_command
+from bot.cli.exits import EXIT_FAILED
 from bot.core.masking import MaskingFormatter
 
 log = logging.getLogger(__name__)
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 Handler = Callable[[argparse.Namespace], int]
 

@@ -7,6 +7,7 @@ import asyncio
 import json
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
@@ -15,17 +16,18 @@ from typing import Any, TextIO
 
 import aiohttp
 
-from bot.config import ElectionSettings, Settings
+from bot.config import ElectionSettings, FeedSettings, Settings
 from bot.core.models import Election
+from bot.core.plan import CONSOLE_TARGET, Subscriber
 from bot.demo.server import ReplayFeed
-from bot.feeds.base import FeedFormat, FeedSource
-from bot.feeds.fetch import Fetcher, user_agent
 from bot.render.charts import render_history_png_async
-from bot.services.delivery import DeliveryWorker
-from bot.services.poller import ExtraSubscriber, Feed, Poller
+from bot.services.delivery import Sender
 from bot.services.printer import PrinterSender
-from bot.services.runtime import sync_config
+from bot.services.runtime import Runtime, sync_config
 from bot.store import Store
+
+# The composition root's builder (bot.cli.root.build_runtime), passed in by `cli demo`.
+BuildRuntime = Callable[..., Runtime]
 
 FEED_ID = "demo"
 
@@ -42,7 +44,7 @@ def load_steps() -> list[Step]:
     return [Step(s["narration"], s["illustration"], s["document"]) for s in raw["steps"]]
 
 
-async def run_demo(output_dir: Path, out: TextIO | None = None) -> list[Path]:
+async def run_demo(build: BuildRuntime, output_dir: Path, out: TextIO | None = None) -> list[Path]:
     """Replay every step, print the posts, write the charts; returns the chart paths."""
     stream = out or sys.stdout
     steps = load_steps()
@@ -53,7 +55,7 @@ async def run_demo(output_dir: Path, out: TextIO | None = None) -> list[Path]:
             store = await Store.open(f"sqlite+aiosqlite:///{folder}/demo.db")
             try:
                 await store.migrate()
-                await _replay(store, feed, steps, stream)
+                await _replay(build, store, feed, steps, stream)
                 return await _write_charts(store, output_dir)
             finally:
                 await store.close()
@@ -61,24 +63,26 @@ async def run_demo(output_dir: Path, out: TextIO | None = None) -> list[Path]:
         await feed.stop()
 
 
-async def _replay(store: Store, feed: ReplayFeed, steps: list[Step], stream: TextIO) -> None:
-    settings = Settings(elections=(ElectionSettings(id="jfk8", case_number="29-RC-288020"),))
+async def _replay(
+    build: BuildRuntime, store: Store, feed: ReplayFeed, steps: list[Step], stream: TextIO
+) -> None:
+    settings = Settings(
+        feeds=(FeedSettings(id=FEED_ID, url=feed.url, format="native", interval=1.0),),
+        elections=(ElectionSettings(id="jfk8", case_number="29-RC-288020"),),
+    )
     await sync_config(store, settings)
-    worker = DeliveryWorker(store, PrinterSender("text", stream))
+    sender: Sender = PrinterSender("text", stream)
     async with aiohttp.ClientSession() as session:
-        poller = Poller(
-            store,
-            Fetcher(session, user_agent(None)),
-            [Feed(FeedSource(FEED_ID, feed.url, FeedFormat.NATIVE), 1.0)],
-            extra_subscribers=(ExtraSubscriber("console"),),
+        runtime = build(
+            settings, store, session, sender, extra_subscribers=(Subscriber(CONSOLE_TARGET, "all"),)
         )
         for number, step in enumerate(steps, start=1):
             label = " [illustration]" if step.illustration else ""
             stream.write(f"\n▶ Step {number}/{len(steps)}{label}: {step.narration}\n\n")
-            report = await poller.poll(FEED_ID)
-            if report.outcome == "failed":
+            report = await runtime.poller.poll(FEED_ID)
+            if report.outcome in ("failed", "rejected"):
                 raise RuntimeError(f"the demo feed failed: {report.error}")
-            while await worker.run_once():
+            while await runtime.worker.run_once():
                 pass
             if report.posts == 0:
                 stream.write("  (nothing posted: a first document is a silent baseline)\n")
@@ -126,9 +130,9 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def main(output_dir: Path) -> int:
+def main(build: BuildRuntime, output_dir: Path) -> int:
     started = now()
-    charts = asyncio.run(run_demo(output_dir))
+    charts = asyncio.run(run_demo(build, output_dir))
     print(closing_words(charts))
     print(f"(demo took {(now() - started).total_seconds():.1f}s)")
     return 0

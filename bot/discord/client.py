@@ -1,5 +1,6 @@
-"""The Discord bot: composition of settings, store and services passed in; `setup_hook`
-starts the pipeline and the commands, `close` stops them (DESIGN §2, §7, §8)."""
+"""The Discord bot: settings, store, session and services are passed in (the composition
+root builds them); `setup_hook` adds the commands and starts the services it was given,
+`close` stops them (DESIGN §2, §7, §8)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
-from bot.services.delivery import Sender
-from bot.services.pacing import TokenBucket
+from bot.core.models import LANGUAGES
+from bot.discord.ratelimits import RateLimitCounter
+from bot.discord.shards import gateway_options
 from bot.services.runtime import Runtime
 from bot.store import Store
 
@@ -36,8 +38,9 @@ async def point_discord_py_at(api_base: str, token: str, session: aiohttp.Client
     return gateway
 
 
-class TallyBot(commands.Bot):
-    """Slash commands only: no message content intent, no prefix commands."""
+class TallyBot(commands.AutoShardedBot):
+    """Slash commands only: no message content intent, no prefix commands. Sharded: by
+    discord.py alone (one process), or the shards `discord.shard_ids` names (DESIGN §9)."""
 
     def __init__(
         self,
@@ -45,8 +48,6 @@ class TallyBot(commands.Bot):
         settings: Settings,
         store: Store,
         session: aiohttp.ClientSession,
-        run_services: bool = True,
-        wrap_sender: Any = None,
         **options: Any,
     ) -> None:
         from bot.discord.tree import TallyTree
@@ -60,26 +61,33 @@ class TallyBot(commands.Bot):
             tree_cls=TallyTree,
             owner_ids=set(settings.discord.owner_ids) or None,
             allowed_mentions=discord.AllowedMentions.none(),
+            **gateway_options(settings.discord.shard_count, settings.discord.shard_ids),
             **options,
         )
         self.settings = settings
         self.store = store
         self.session = session
-        self.pacer = TokenBucket()
         self.runtime: Runtime | None = None
-        self._run_services = run_services
-        self._wrap_sender = wrap_sender
+        self.rate_limits: RateLimitCounter | None = None  # counts 429s into the metrics
+
+    def attach(self, runtime: Runtime) -> None:
+        """The services this bot starts in `setup_hook` and stops in `close` (without them,
+        as for `sync`, it only registers its commands)."""
+        self.runtime = runtime
+
+    def language_of(self, guild_id: int | None) -> str | None:
+        """The guild's preferred locale as a language the bot speaks, else None (DESIGN §13:
+        read when a post is rendered, since a guild may change it)."""
+        guild = self.get_guild(guild_id) if guild_id is not None else None
+        return language_of_locale(str(guild.preferred_locale)) if guild is not None else None
 
     async def setup_hook(self) -> None:
         from bot.discord.cogs import add_cogs
-        from bot.discord.senders import DiscordSender
 
         await add_cogs(self)
-        if self._run_services:
-            sender: Sender = DiscordSender(self, self.pacer)
-            if self._wrap_sender is not None:
-                sender = self._wrap_sender(sender)
-            self.runtime = Runtime(self.store, self.session, self.settings, sender)
+        if self.rate_limits is not None:
+            self.rate_limits.install()
+        if self.runtime is not None:
             await self.runtime.start()
             for guild_id in self.settings.discord.dev_guild_ids:
                 await self.sync_commands(guild_id)
@@ -124,5 +132,12 @@ class TallyBot(commands.Bot):
     async def close(self) -> None:
         if self.runtime is not None:
             await self.runtime.stop()
-            self.runtime = None
+        if self.rate_limits is not None:
+            self.rate_limits.uninstall()
         await super().close()
+
+
+def language_of_locale(locale: str) -> str | None:
+    """Discord locales the bot speaks: en-US, en-GB → en; es-ES, es-419 → es."""
+    language = locale.split("-")[0].lower()
+    return language if language in LANGUAGES else None

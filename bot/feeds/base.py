@@ -106,6 +106,11 @@ class ParseError(Exception):
     """
 
 
+class UnavailablePage(ParseError):
+    """Not a document at all: a firewall, maintenance or error page served with HTTP 200.
+    The poller treats it as a failed fetch (backed off), not as a document to fix."""
+
+
 @dataclass(frozen=True, slots=True)
 class ParseContext:
     """What a parser needs beyond the bytes.

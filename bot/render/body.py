@@ -95,9 +95,9 @@ def _fit_field(field: EmbedField) -> EmbedField:
     )
 
 
-def _fit_embed(embed: Embed) -> Embed:
-    """Each piece of one embed within its own limit."""
-    fitted = copy.deepcopy(embed)
+def _fit_embed(embed: Embed, owned: bool) -> Embed:
+    """Each piece of one embed within its own limit (in place when `owned`)."""
+    fitted = embed if owned else copy.deepcopy(embed)
     if "title" in fitted:
         fitted["title"] = truncate(fitted["title"], TITLE_MAX)
     if "description" in fitted:
@@ -140,17 +140,20 @@ def _cut(text: str, excess: int) -> str:
     return truncate(text, max(0, len(text) - excess))
 
 
-def fit_limits(body: MessageBody) -> MessageBody:
+def fit_limits(body: MessageBody, *, owned: bool = False) -> MessageBody:
     """A copy of `body` within every Discord limit: content 2,000; 10 embeds; title 256;
     description 4,096; 25 fields; field name 256 and value 1,024; footer 2,048; author
     256; 6,000 characters over all embeds. Text is cut with an ellipsis; when the total is
     over, the last fields go first (renderers put the least important last), then text
-    of the last embed is shortened, then later embeds go."""
-    embeds = [_fit_embed(e) for e in body["embeds"][:EMBEDS_MAX]]
+    of the last embed is shortened, then later embeds go. `owned`: the caller has just
+    built `body` and shares none of it, so it is fitted in place (no copy: renders stay cheap).
+    """
+    embeds = [_fit_embed(e, owned) for e in body["embeds"][:EMBEDS_MAX]]
+    mentions = body["allowed_mentions"]
     fitted = MessageBody(
         content=truncate(body["content"], CONTENT_MAX),
         embeds=embeds,
-        allowed_mentions=copy.deepcopy(body["allowed_mentions"]),
+        allowed_mentions=mentions if owned else copy.deepcopy(mentions),
     )
     while (excess := total_embed_length(fitted) - EMBED_TOTAL_MAX) > 0:
         if not _shrink_once(embeds[-1], excess):

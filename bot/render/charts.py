@@ -13,12 +13,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from bot.core.models import Election, Tally
+from bot.core.models import DEFAULT_LANGUAGE, Choice, Election, Tally
 from bot.core.rules import valid
-from bot.render.format import as_utc, number, round_label, score, short_name, status_label
+from bot.render.format import as_utc
+from bot.render.i18n import Translator, translator
+from bot.render.labels import choice_name, round_label, score, short_name, status_label
+from bot.render.rich import Text, flatten
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH_PX = 1000
 HEIGHT_PX = 600  # for up to two rounds; each further round adds ROUND_PX
@@ -38,11 +42,15 @@ def _plain(text: str) -> str:
     return text.replace("$", r"\$")
 
 
-def render_history_png(
-    election: Election, history: Mapping[str, Sequence[tuple[datetime, Tally]]]
-) -> bytes:
-    """A PNG of every round's count over time (round -> points, oldest first): one subplot
-    per round, one line per choice, the majority line, challenged ballots as a band."""
+def history_figure(
+    election: Election,
+    history: Mapping[str, Sequence[tuple[datetime, Tally]]],
+    *,
+    language: str = DEFAULT_LANGUAGE,
+) -> Figure:
+    """The chart as a matplotlib Figure (round -> points, oldest first): one subplot per
+    round, one line per choice, the majority line, challenged ballots as a band; every
+    label in `language`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -50,16 +58,32 @@ def render_history_png(
     width, height = chart_size(len(rounds))
     figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, layout="constrained")
     FigureCanvasAgg(figure)
-    title = short_name(election) + (f" — {election.name}" if election.name else "")
+    t = translator(language)
+    title = short_name(election)
+    if election.name and election.name != title:
+        template = t.pgettext("chart", "{name} — {full_name}")
+        title = template.format(name=title, full_name=election.name)
     figure.suptitle(_plain(title), fontsize=13)
     if not rounds:
         axes = figure.subplots()
         axes.set_axis_off()
-        axes.text(0.5, 0.5, "No counts yet", ha="center", va="center", fontsize=14)
+        empty = t.pgettext("chart", "No counts yet")
+        axes.text(0.5, 0.5, empty, ha="center", va="center", fontsize=14)
     else:
         grid = figure.subplots(len(rounds), 1, squeeze=False)
         for (round_, points), axes in zip(rounds, grid[:, 0], strict=True):
-            _draw_round(axes, round_, sorted(points, key=lambda p: as_utc(p[0])))
+            _draw_round(t, axes, round_, sorted(points, key=lambda p: as_utc(p[0])))
+    return figure
+
+
+def render_history_png(
+    election: Election,
+    history: Mapping[str, Sequence[tuple[datetime, Tally]]],
+    *,
+    language: str = DEFAULT_LANGUAGE,
+) -> bytes:
+    """`history_figure` as PNG bytes."""
+    figure = history_figure(election, history, language=language)
     buffer = io.BytesIO()
     # No "Software" metadata: the same data gives the same bytes whatever the version.
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
@@ -67,30 +91,41 @@ def render_history_png(
 
 
 async def render_history_png_async(
-    election: Election, history: Mapping[str, Sequence[tuple[datetime, Tally]]]
+    election: Election,
+    history: Mapping[str, Sequence[tuple[datetime, Tally]]],
+    *,
+    language: str = DEFAULT_LANGUAGE,
 ) -> bytes:
     """`render_history_png` in a worker thread, so the event loop keeps answering."""
-    return await asyncio.to_thread(render_history_png, election, history)
+    return await asyncio.to_thread(render_history_png, election, history, language=language)
 
 
-def _draw_round(axes: Axes, round_: str, points: Sequence[tuple[datetime, Tally]]) -> None:
+def _words(text: Text) -> str:
+    return flatten(text, lambda moment: "")
+
+
+def _draw_round(
+    t: Translator, axes: Axes, round_: str, points: Sequence[tuple[datetime, Tally]]
+) -> None:
     """One round: a line per choice, the majority threshold, challenged as a band."""
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, date2num
+    from matplotlib.dates import AutoDateLocator, date2num, num2date
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     if not points:
-        axes.set_title(_plain(round_label(round_)) + " — no counts yet", fontsize=11)
+        empty = t.pgettext("chart", "{round} — no counts yet").format(round=round_label(t, round_))
+        axes.set_title(_plain(empty), fontsize=11)
         axes.set_axis_off()
         return
     # matplotlib.dates carries no annotations; hence the ignores below.
     times = date2num([as_utc(moment) for moment, _ in points])  # type: ignore[no-untyped-call]
-    names: list[str] = []
+    choices: dict[str, Choice] = {}
     for _, tally in points:
-        names.extend(c.name for c in tally.choices if c.name not in names)
+        choices.update((c.name, c) for c in tally.choices if c.name not in choices)
     marker = "o" if len(points) < 30 else None
-    for name in names:
+    for name, choice in choices.items():
         votes = [_votes_of(tally, name) for _, tally in points]
-        axes.plot(times, votes, marker=marker, linewidth=2, label=_plain(name))
+        label = _plain(_words(choice_name(t, choice)))
+        axes.plot(times, votes, marker=marker, linewidth=2, label=label)
     totals = [valid(tally) for _, tally in points]
     challenged = [tally.challenged or 0 for _, tally in points]
     majority = [total / 2 for total in totals]
@@ -101,7 +136,7 @@ def _draw_round(axes: Axes, round_: str, points: Sequence[tuple[datetime, Tally]
         linestyle="--",
         color="black",
         linewidth=1.2,
-        label="majority line: half of the valid votes",
+        label=t.pgettext("chart", "majority line: half of the valid votes"),
     )
     if any(challenged):
         axes.fill_between(
@@ -110,23 +145,34 @@ def _draw_round(axes: Axes, round_: str, points: Sequence[tuple[datetime, Tally]
             with_challenged,
             color="tab:gray",
             alpha=0.3,
-            label="majority line if every challenged ballot counted",
+            label=t.pgettext("chart", "majority line if every challenged ballot counted"),
         )
     last = points[-1][1]
-    summary = score(tuple(c.votes for c in last.choices))
+    values = {
+        "round": round_label(t, round_),
+        "status": status_label(t, last.status),
+        "score": score(t, last),
+    }
     if last.challenged:
-        summary += f"; {number(last.challenged)} challenged"
-    axes.set_title(
-        _plain(f"{round_label(round_)} · {status_label(last.status)} · {summary}"), fontsize=11
-    )
-    axes.set_ylabel("votes")
-    axes.set_xlabel("time (UTC)")
+        template = t.npgettext(
+            "chart",
+            "{round} · {status} · {score}; {count} challenged",
+            "{round} · {status} · {score}; {count} challenged",
+            last.challenged,
+        )
+        title = template.format(count=t.number(last.challenged), **values)
+    else:
+        title = t.pgettext("chart", "{round} · {status} · {score}").format(**values)
+    axes.set_title(_plain(title), fontsize=11)
+    axes.set_ylabel(t.pgettext("chart", "votes"))
+    axes.set_xlabel(t.pgettext("chart", "time (UTC)"))
     axes.set_ylim(bottom=0)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{int(value):,}"))
+    axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: t.number(int(value))))
     locator = AutoDateLocator()  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    ticks = FuncFormatter(lambda value, _pos: t.chart_tick(num2date(value)))  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(ticks)
     axes.grid(True, alpha=0.3)
     axes.legend(loc="upper left", fontsize=9)
 

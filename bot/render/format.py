@@ -1,12 +1,15 @@
-"""Small text pieces for posts: numbers, percents, labels, bars, timestamps, inert feed text."""
+"""Small text pieces for Discord bodies: bars, timestamps, inert and escaped feed text; and
+language-aware shortcuts (numbers, labels) for callers outside the view model."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
 
-from bot.core.models import Election, Status
+from bot.core.models import DEFAULT_LANGUAGE, Election, Status
+from bot.render import labels
 from bot.render.body import truncate
+from bot.render.i18n import translator
 
 ZWSP = "\u200b"
 BAR_WIDTH = 12
@@ -15,26 +18,6 @@ NAME_MAX = 100
 SOURCE_MAX = 200
 NOTE_MAX = 300
 _FULL, _EMPTY = "█", "░"
-
-_STATUS_LABELS: dict[Status, str] = {
-    Status.SCHEDULED: "Scheduled",
-    Status.VOTING: "Voting",
-    Status.COUNTING: "Counting",
-    Status.PAUSED: "Count paused",
-    Status.FINAL: "Count complete",
-    Status.CERTIFIED: "Certified",
-    Status.OBJECTIONS: "Objections filed",
-    Status.RERUN_ORDERED: "Rerun ordered",
-    Status.WITHDRAWN: "Petition withdrawn",
-    Status.DISMISSED: "Petition dismissed",
-}
-
-_ROUND_WORDS: dict[str, str] = {
-    "initial": "Initial",
-    "rerun": "Rerun",
-    "runoff": "Run-off",
-    "revised": "Revised",
-}
 
 # Markdown that Discord renders anywhere in a line; backslash-escaped.
 _INLINE_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
@@ -45,75 +28,42 @@ _ANGLE_MENTION = re.compile(r"<(?=[@#/])")
 _WHITESPACE = re.compile(r"\s+")
 
 
-def number(value: int) -> str:
-    """An integer with thousands separators: 2654 -> "2,654"."""
-    return f"{value:,}"
+def number(value: int, language: str = DEFAULT_LANGUAGE) -> str:
+    """An integer with the language's grouping (Babel): 2654 -> "2,654"."""
+    return translator(language).number(value)
 
 
-def percent(part: float, whole: float, *, decimals: int = 1) -> str:
-    """`part` of `whole` as a percent with at most `decimals` places ("55.5%", "50%").
-
-    A zero `whole` reads as 0%. A trailing ".0" is dropped so whole numbers read whole.
-    """
-    if whole <= 0:
-        return "0%"
-    return fraction_percent(part / whole, decimals=decimals)
+def percent(part: float, whole: float, *, language: str = DEFAULT_LANGUAGE) -> str:
+    """`part` of `whole` as a whole or one-decimal percent ("55.5%", "50%"); 0% of nothing."""
+    return translator(language).share(part / whole if whole > 0 else 0.0)
 
 
-def fraction_percent(fraction: float, *, decimals: int = 1) -> str:
-    """A fraction (0.555) as a percent ("55.5%"), without a trailing ".0"."""
-    text = f"{100 * fraction:.{decimals}f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return f"{text}%"
+def fraction_percent(fraction: float, *, language: str = DEFAULT_LANGUAGE) -> str:
+    """A fraction (0.555) as a whole or one-decimal percent ("55.5%")."""
+    return translator(language).share(fraction)
 
 
-def score(votes: tuple[int, ...]) -> str:
+def score(votes: tuple[int, ...], language: str = DEFAULT_LANGUAGE) -> str:
     """Votes in ballot order joined by en dashes: "1,518–1,154"."""
-    return "–".join(number(v) for v in votes) if votes else "no votes"
+    t = translator(language)
+    if not votes:
+        return t.pgettext("score", "no votes")
+    return "–".join(t.number(v) for v in votes)
 
 
-def status_label(status: Status) -> str:
+def status_label(status: Status, language: str = DEFAULT_LANGUAGE) -> str:
     """A status as a person says it ("Count paused", "Certified")."""
-    return _STATUS_LABELS[status]
+    return labels.status_label(translator(language), status)
 
 
-def round_label(round_: str) -> str:
-    """A round id as a person says it.
-
-    initial -> "Initial tally", revised -> "Revised tally", rerun -> "Rerun",
-    rerun-2 -> "Rerun 2", revised-rerun -> "Revised rerun", runoff -> "Run-off",
-    initial-sd -> "Initial (self-determination)".
-    """
-    tokens = [t for t in round_.lower().split("-") if t]
-    self_determination = "sd" in tokens
-    tokens = [t for t in tokens if t != "sd"]
-    ordinal = tokens.pop() if len(tokens) > 1 and tokens[-1].isdigit() else None
-    revised = len(tokens) > 1 and tokens[0] == "revised"
-    if revised:
-        tokens = tokens[1:]
-    words = [_ROUND_WORDS.get(t, t.capitalize()) for t in tokens] or ["Initial"]
-    label = " ".join(words)
-    if revised:
-        label = "Revised " + label.lower()
-    if ordinal:
-        label += f" {ordinal}"
-    if self_determination:
-        return f"{label} (self-determination)"
-    if not revised and not ordinal and tokens in (["initial"], ["revised"]):
-        label += " tally"
-    return label
+def round_label(round_: str, language: str = DEFAULT_LANGUAGE) -> str:
+    """A round id as a person says it ("Initial tally", "Rerun 2", "Revised run-off")."""
+    return labels.round_label(translator(language), round_)
 
 
 def short_name(election: Election) -> str:
-    """The short label that opens titles: "JFK8", "Bessemer", "29-RC-288020-A".
-
-    Ids with digits are codes and read in capitals; others are words, capitalised.
-    """
-    ident = election.id
-    if any(ch.isdigit() for ch in ident):
-        return ident.upper()
-    return " ".join(word.capitalize() for word in ident.split("-") if word) or ident
+    """The name that opens titles ("JFK8"); see `labels.short_name`."""
+    return labels.short_name(election)
 
 
 def bar(fraction: float, width: int = BAR_WIDTH) -> str:

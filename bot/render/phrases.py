@@ -1,207 +1,282 @@
-"""The words of a post: its headline by event precedence, the outcome (only when decided),
-the state of the count, what it takes, the source, and one-line round summaries."""
+"""The sentences of a post, translated: its title by event precedence, the outcome (only when
+decided, DESIGN §3), the state of the count, what it takes, the challenged-ballots line, the
+source, and one-line summaries of other rounds."""
 
 from __future__ import annotations
 
 from bot.core.models import EVENT_PRECEDENCE, Event, SourceKind, Status, Tally
-from bot.core.rules import OutcomeKind, Summary, is_single_union
-from bot.render.body import truncate
-from bot.render.format import (
-    NAME_MAX,
-    SOURCE_MAX,
-    number,
-    percent,
-    round_label,
-    sanitize,
-    score,
-    status_label,
-)
+from bot.core.rules import OutcomeKind, Summary, complete, is_single_union
+from bot.render.i18n import Translator
+from bot.render.labels import name_in, round_text, score, status_label
+from bot.render.rich import Plain, Text, feed, fill, join, plain, strong
+
+SOURCE_MAX = 200
 
 # After these, a tally no longer stands as a result: never call it a win or a loss.
-_SET_ASIDE = frozenset({Status.RERUN_ORDERED, Status.WITHDRAWN, Status.DISMISSED})
-
-_STATUS_HEADLINES: dict[Status, str] = {
-    Status.SCHEDULED: "election scheduled",
-    Status.VOTING: "voting open",
-    Status.COUNTING: "counting",
-    Status.PAUSED: "count paused",
-    Status.FINAL: "count complete",
-    Status.CERTIFIED: "certified",
-    Status.OBJECTIONS: "objections filed",
-    Status.RERUN_ORDERED: "rerun ordered",
-    Status.WITHDRAWN: "petition withdrawn",
-    Status.DISMISSED: "petition dismissed",
-}
-
-DEPENDS_ON_CHALLENGED = "result depends on challenged ballots"
-
-
-def votes_of(tally: Tally) -> tuple[int, ...]:
-    return tuple(c.votes for c in tally.choices)
+SET_ASIDE = frozenset({Status.RERUN_ORDERED, Status.WITHDRAWN, Status.DISMISSED})
 
 
 def may_call_result(tally: Tally, summary: Summary) -> bool:
     """Whether the outcome may be written as a result ("wins", "loses"): only a decided
     outcome of a tally that still stands."""
-    return summary.decided and tally.status not in _SET_ASIDE
+    return summary.decided and tally.status not in SET_ASIDE
 
 
-def outcome_phrase(tally: Tally, summary: Summary) -> str:
-    """The decided outcome in a few words ("union wins", "union loses", "run-off between
-    A and B"). Callers check `may_call_result` first."""
+def result_phrase(t: Translator, tally: Tally, summary: Summary) -> Text:
+    """The decided outcome in a few words ("union wins", "run-off between A and B").
+    Callers check `may_call_result` first."""
     outcome = summary.outcome
     single = is_single_union(tally.choices)
-    if outcome.kind is OutcomeKind.UNION_WINS:
-        return "union wins" if single else f"{sanitize(outcome.winner or 'a union', NAME_MAX)} wins"
+    if outcome.kind is OutcomeKind.UNION_WINS and outcome.winner:
+        if single:
+            return plain(t.pgettext("result", "union wins"))
+        return fill(t.pgettext("result", "{winner} wins"), winner=name_in(t, tally, outcome.winner))
     if outcome.kind is OutcomeKind.NO_REPRESENTATIVE:
-        return "union loses" if single else "no union chosen"
+        if single:
+            return plain(t.pgettext("result", "union loses"))
+        return plain(t.pgettext("result", "no representative"))
     if outcome.kind is OutcomeKind.RUNOFF and outcome.runoff:
-        first, second = (sanitize(name, NAME_MAX) for name in outcome.runoff)
-        return f"run-off between {first} and {second}"
-    return "tie — the NLRB decides"
+        first, second = (name_in(t, tally, name) for name in outcome.runoff)
+        template = t.pgettext("result", "run-off between {first} and {second}")
+        return fill(template, first=first, second=second)
+    return plain(t.pgettext("result", "tie — the NLRB decides"))
 
 
-def result_or_pending(tally: Tally, summary: Summary) -> str:
-    """For a complete count: the result when decided, else that it depends on challenges."""
+def result_or_pending(t: Translator, tally: Tally, summary: Summary) -> Text:
+    """For a finished count: the result when decided, else what it still waits on."""
     if may_call_result(tally, summary):
-        return outcome_phrase(tally, summary)
+        return result_phrase(t, tally, summary)
     if summary.challenges_determinative:
-        return DEPENDS_ON_CHALLENGED
-    return "result not yet decided"
+        return plain(t.pgettext("result", "result depends on challenged ballots"))
+    return plain(t.pgettext("result", "result not yet decided"))
 
 
-def status_headline(tally: Tally, summary: Summary) -> str:
-    """A headline from the status alone (for /status and posts without events)."""
-    text = _STATUS_HEADLINES[tally.status]
-    if tally.status.is_final_or_later and tally.status not in _SET_ASIDE:
-        text += " — " + result_or_pending(tally, summary)
-    return text
+def _has_result(tally: Tally) -> bool:
+    return tally.status.is_final_or_later and tally.status not in SET_ASIDE
 
 
-def headline(
-    events: tuple[Event, ...], tally: Tally, summary: Summary, previous: Tally | None
-) -> str:
-    """The title of a post after "JFK8: ", named by its highest-precedence event."""
+def status_title(t: Translator, name: Text, tally: Tally, summary: Summary) -> Text:
+    """A title from the state alone (/status, live messages, posts without events)."""
+    status = tally.status
+    if status is Status.FINAL or (complete(tally) and not status.is_final_or_later):
+        template = t.pgettext("title", "{name}: count complete — {result}")
+    elif status is Status.CERTIFIED:
+        template = t.pgettext("title", "{name}: certified — {result}")
+    elif status is Status.OBJECTIONS:
+        template = t.pgettext("title", "{name}: objections filed — {result}")
+    else:
+        template = {
+            Status.SCHEDULED: t.pgettext("title", "{name}: election scheduled"),
+            Status.VOTING: t.pgettext("title", "{name}: voting open"),
+            Status.COUNTING: t.pgettext("title", "{name}: counting"),
+            Status.PAUSED: t.pgettext("title", "{name}: count paused"),
+            Status.RERUN_ORDERED: t.pgettext("title", "{name}: rerun ordered"),
+            Status.WITHDRAWN: t.pgettext("title", "{name}: petition withdrawn"),
+            Status.DISMISSED: t.pgettext("title", "{name}: petition dismissed"),
+        }[status]
+        return fill(template, name=name)
+    return fill(template, name=name, result=result_or_pending(t, tally, summary))
+
+
+def post_title(
+    t: Translator,
+    name: Text,
+    events: tuple[Event, ...],
+    tally: Tally,
+    summary: Summary,
+    previous: Tally | None,
+) -> Text:
+    """The title of a post, named by its highest-precedence event (DESIGN §5)."""
     if not events:
-        return status_headline(tally, summary)
+        return status_title(t, name, tally, summary)
     event = min(events, key=EVENT_PRECEDENCE.index)
     if event is Event.CORRECTION:
-        return "correction"
+        return fill(t.pgettext("title", "{name}: correction"), name=name)
     if event is Event.COUNT_FINAL:
-        return "count complete — " + result_or_pending(tally, summary)
-    if event is Event.OUTCOME_DECIDED:
-        if may_call_result(tally, summary):
-            return "outcome decided — " + outcome_phrase(tally, summary)
-        return status_headline(tally, summary)
+        template = t.pgettext("title", "{name}: count complete — {result}")
+        return fill(template, name=name, result=result_or_pending(t, tally, summary))
+    if event is Event.OUTCOME_DECIDED and may_call_result(tally, summary):
+        template = t.pgettext("title", "{name}: outcome decided — {result}")
+        return fill(template, name=name, result=result_phrase(t, tally, summary))
     if event is Event.CHALLENGES_DETERMINATIVE:
         if summary.challenges_determinative:
-            return "challenged ballots could decide it"
-        return "challenged ballots can no longer decide it"
+            template = t.pgettext("title", "{name}: challenged ballots could decide it")
+        else:
+            template = t.pgettext("title", "{name}: challenged ballots can no longer decide it")
+        return fill(template, name=name)
     if event is Event.LEAD_CHANGED:
-        return _lead_headline(tally, summary)
+        return _lead_title(t, name, tally, summary)
     if event is Event.ROUND_OPENED:
-        return "new round — " + round_label(tally.round).lower()
+        template = t.pgettext("title", "{name}: new round — {round}")
+        return fill(template, name=name, round=_lower(round_text(t, tally.round)))
     if event is Event.COUNT_STARTED:
-        return "count started"
+        return fill(t.pgettext("title", "{name}: count started"), name=name)
     if event is Event.STATUS_CHANGED:
-        return _status_change_headline(tally, summary, previous)
-    return "new count: " + score(votes_of(tally))
+        if tally.status is Status.COUNTING and previous and previous.status is Status.PAUSED:
+            return fill(t.pgettext("title", "{name}: count resumed"), name=name)
+        return status_title(t, name, tally, summary)
+    if event is Event.COUNT_UPDATED:
+        template = t.pgettext("title", "{name}: new count: {score}")
+        return fill(template, name=name, score=score(t, tally))
+    if event is Event.NOTE_CHANGED:
+        return fill(t.pgettext("title", "{name}: note updated"), name=name)
+    return status_title(t, name, tally, summary)  # outcome decided, but set aside since
 
 
-def _lead_headline(tally: Tally, summary: Summary) -> str:
+def _lower(text: Text) -> Text:
+    """A round label inside a sentence ("new round — rerun"); feed words stay as written.
+    Lower-casing is right for both languages we speak."""
+    return tuple(Plain(span.text.lower()) if isinstance(span, Plain) else span for span in text)
+
+
+def _lead_title(t: Translator, name: Text, tally: Tally, summary: Summary) -> Text:
     if summary.leader is None:
-        return "tied"
+        return fill(t.pgettext("title", "{name}: tied"), name=name)
     if is_single_union(tally.choices):
         leader = next(c for c in tally.choices if c.name == summary.leader)
-        return "no union takes the lead" if leader.against else "union takes the lead"
-    return f"{sanitize(summary.leader, NAME_MAX)} takes the lead"
+        if leader.against:
+            return fill(t.pgettext("title", "{name}: no union takes the lead"), name=name)
+        return fill(t.pgettext("title", "{name}: union takes the lead"), name=name)
+    template = t.pgettext("title", "{name}: {choice} takes the lead")
+    return fill(template, name=name, choice=name_in(t, tally, summary.leader))
 
 
-def _status_change_headline(tally: Tally, summary: Summary, previous: Tally | None) -> str:
-    if tally.status is Status.COUNTING:
-        was_paused = previous is None or previous.status is Status.PAUSED
-        return "count resumed" if was_paused else "counting"
-    return status_headline(tally, summary)
-
-
-def state_sentence(tally: Tally, summary: Summary) -> str:
-    """The one sentence that says where the count stands, in markdown."""
-    if tally.status in _SET_ASIDE:
-        return f"**{status_label(tally.status)}.**"
+def state_sentence(t: Translator, tally: Tally, summary: Summary) -> Text:
+    """The sentences that say where the count stands: the result when decided, else who
+    leads and by how much, saying first when the count is paused or complete."""
+    if tally.status in SET_ASIDE:
+        return strong(status_label(t, tally.status))
+    sentences = []
+    if complete(tally):
+        sentences.append(strong(t.gettext("Count complete.")))
+    elif tally.status is Status.PAUSED:
+        sentences.append(strong(t.gettext("Count paused.")))
     if may_call_result(tally, summary) and summary.valid > 0:
-        text = _result_sentence(tally, summary)
-        if not tally.status.is_final_or_later:
-            text += " The ballots left cannot change it."
-        return text
-    prefix = "**Count complete.** " if tally.status.is_final_or_later else ""
+        sentences.append(_result_sentence(t, tally, summary))
+        if not complete(tally):
+            sentences.append(plain(t.gettext("The ballots left cannot change it.")))
+        return join(sentences, " ")
     if summary.valid == 0:
-        return prefix + "No votes counted yet."
-    if summary.leader is None:
-        return prefix + "**Tied.**"
-    return prefix + f"**{sanitize(summary.leader, NAME_MAX)}** leads by {number(summary.margin)}."
+        sentences.append(plain(t.gettext("No votes counted yet.")))
+    elif summary.leader is None:
+        sentences.append(strong(t.gettext("Tied.")))
+    else:
+        template = t.ngettext(
+            "{leader} leads by {margin} vote.", "{leader} leads by {margin} votes.", summary.margin
+        )
+        leader = strong(name_in(t, tally, summary.leader))
+        sentences.append(fill(template, leader=leader, margin=t.number(summary.margin)))
+    return join(sentences, " ")
 
 
-def _result_sentence(tally: Tally, summary: Summary) -> str:
+def _result_sentence(t: Translator, tally: Tally, summary: Summary) -> Text:
     outcome = summary.outcome
     if outcome.kind is OutcomeKind.UNION_WINS and outcome.winner:
         votes = next(c.votes for c in tally.choices if c.name == outcome.winner)
-        share = percent(votes, summary.valid)
-        return f"**{sanitize(outcome.winner, NAME_MAX)} wins** with {share} of the valid votes."
+        template = t.gettext("{winner} wins with {share} of the valid votes.")
+        winner = name_in(t, tally, outcome.winner)
+        return strong(fill(template, winner=winner, share=t.share_of(votes, summary.valid)))
     if outcome.kind is OutcomeKind.NO_REPRESENTATIVE:
         if is_single_union(tally.choices):
-            return f"**The union loses**, {score(votes_of(tally))}."
-        return "**No union is chosen.**"
-    return f"**{outcome_phrase(tally, summary).capitalize()}.**"
+            return strong(fill(t.gettext("The union loses, {score}."), score=score(t, tally)))
+        return strong(t.gettext("No union is chosen."))
+    if outcome.kind is OutcomeKind.RUNOFF and outcome.runoff:
+        first, second = (name_in(t, tally, name) for name in outcome.runoff)
+        template = t.gettext("Run-off between {first} and {second}.")
+        return strong(fill(template, first=first, second=second))
+    return strong(t.gettext("Tie: the NLRB decides."))
 
 
-def challenged_warning(tally: Tally, summary: Summary) -> str | None:
-    """A warning line when the challenged ballots can still change the outcome."""
-    if not summary.challenges_determinative or tally.status in _SET_ASIDE:
+def determinative_line(t: Translator, tally: Tally, summary: Summary) -> Text | None:
+    """When the challenged ballots can still change the outcome: on a complete count that
+    they can change the result; during a count that they exceed the margin as it stands
+    (shown, but no event: the flag moves with every batch, DESIGN §5)."""
+    if not summary.challenges_determinative or tally.status in SET_ASIDE:
         return None
-    if tally.challenged:
-        return f"⚠️ **The {number(tally.challenged)} challenged ballots can change the result.**"
-    return "⚠️ **Challenged ballots can change the result.**"
+    count = tally.challenged or 0
+    values = {"count": t.number(count), "margin": t.number(summary.margin)}
+    if not count:
+        return plain(t.gettext("Challenged ballots can change the result."))
+    if complete(tally):
+        template = t.ngettext(
+            "The {count} challenged ballot can change the result.",
+            "The {count} challenged ballots can change the result.",
+            count,
+        )
+    elif count > summary.margin:
+        template = t.ngettext(
+            "The {count} challenged ballot exceeds the current margin of {margin}.",
+            "The {count} challenged ballots exceed the current margin of {margin}.",
+            count,
+        )
+    else:
+        template = t.ngettext(
+            "The {count} challenged ballot could change the result as it stands.",
+            "The {count} challenged ballots could change the result as it stands.",
+            count,
+        )
+    return strong(fill(template, **values))
 
 
-def what_it_takes_sentence(summary: Summary) -> str | None:
+def what_it_takes_sentence(t: Translator, summary: Summary) -> Text | None:
     """ "The union needs 42% of the 2,197 ballots left", or that it no longer can."""
     need = summary.what_it_takes
     if need is None:
         return None
-    left = number(need.remaining)
+    left = t.number(need.remaining)
     if need.possible:
-        return f"The union needs {need.percent}% of the {left} ballots left."
-    return (
-        f"The union can no longer win on the {left} ballots left alone "
-        f"(it needs {number(need.ballots_needed)})."
+        template = t.ngettext(
+            "The union needs {percent} of the {remaining} ballot left.",
+            "The union needs {percent} of the {remaining} ballots left.",
+            need.remaining,
+        )
+        return fill(template, percent=t.whole_percent(need.percent), remaining=left)
+    template = t.ngettext(
+        "The union can no longer win on the {remaining} ballot left alone (it needs {needed}).",
+        "The union can no longer win on the {remaining} ballots left alone (it needs {needed}).",
+        need.remaining,
     )
+    return fill(template, remaining=left, needed=t.number(need.ballots_needed))
 
 
-def source_text(tally: Tally) -> str:
+def source_text(t: Translator, tally: Tally) -> Text:
     """Where the numbers come from, marked unofficial unless the NLRB published them."""
     if tally.source_label:
-        label = tally.source_label
+        label = feed(tally.source_label, SOURCE_MAX)
+        said = tally.source_label.casefold()
+        marked = "unofficial" in said or t.pgettext("source", "unofficial").casefold() in said
     elif not tally.source_kind.is_unofficial:
-        label = "NLRB (official)"
+        return plain(t.pgettext("source", "NLRB (official)"))
     elif tally.source_kind is SourceKind.REPORT:
-        label = "reported in Discord"
+        label, marked = plain(t.pgettext("source", "reported in Discord")), False
+    elif tally.source:
+        template = t.pgettext("source", "feed {feed}")
+        label, marked = fill(template, feed=feed(tally.source, SOURCE_MAX)), False
     else:
-        label = f"feed {tally.source}" if tally.source else "hand-fed count"
-    label = truncate(label, SOURCE_MAX)
-    if tally.source_kind.is_unofficial and "unofficial" not in label.casefold():
-        label += " (unofficial)"
+        label, marked = plain(t.pgettext("source", "hand-fed count")), False
+    if tally.source_kind.is_unofficial and not marked:
+        return fill(t.pgettext("source", "{source} (unofficial)"), source=label)
     return label
 
 
-def round_summary(tally: Tally, summary: Summary) -> str:
-    """One line for an earlier round: "**Initial tally** (count complete): 738–1,798,
-    505 challenged — union loses"."""
-    line = f"**{round_label(tally.round)}** ({status_label(tally.status).lower()}): "
-    line += score(votes_of(tally))
+def round_summary(t: Translator, tally: Tally, summary: Summary) -> Text:
+    """One line for another round: "Initial tally (count complete): 738–1,798, 505
+    challenged — union loses"."""
+    line = fill(
+        t.gettext("{round} ({status}): {score}"),
+        round=strong(round_text(t, tally.round)),
+        status=status_label(t, tally.status).lower(),
+        score=score(t, tally),
+    )
     if tally.challenged:
-        line += f", {number(tally.challenged)} challenged"
-    if tally.status.is_final_or_later and tally.status not in _SET_ASIDE:
-        line += " — " + result_or_pending(tally, summary)
+        template = t.ngettext(
+            "{line}, {count} challenged", "{line}, {count} challenged", tally.challenged
+        )
+        line = fill(template, line=line, count=t.number(tally.challenged))
+    if _has_result(tally):
+        result = result_or_pending(t, tally, summary)
     elif may_call_result(tally, summary):
-        line += " — " + outcome_phrase(tally, summary)
-    return line
+        result = result_phrase(t, tally, summary)
+    else:
+        return line
+    return fill(t.gettext("{line} — {result}"), line=line, result=result)

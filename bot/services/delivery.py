@@ -1,5 +1,12 @@
-"""The delivery worker: claims outbox rows, renders each post from its stored tally, hands it
-to a sender, and settles the row: sent, retried later, or failed for good (DESIGN §7)."""
+"""The delivery worker: claims deliveries with a lease, renders each post once per
+(span, language, mode), hands them to a sender, and settles them (DESIGN §7).
+
+State machine of a delivery (bot/store/deliveries.py): queued → sending (leased to this
+process) → sent | failed, or queued again for a retry. This worker renews the leases of
+what it holds, so a slow send keeps its claim; a dead process's claims expire and another
+process sends them with the same nonce. A send that went out while the store was down is
+settled when the store is back, before anything newer goes to that target.
+"""
 
 from __future__ import annotations
 
@@ -7,84 +14,124 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-from bot.core.models import Election, Tally
+from bot.core.models import DEFAULT_LANGUAGE, DeliveryMode, Election, Post
 from bot.render.body import MessageBody
-from bot.render.messages import PostView, render_post
-from bot.store import OutboxRow, Store, Subscription
+from bot.services.metrics import Metrics
+from bot.services.outage import StoreHealth
+from bot.services.rendering import RenderCache, Renderer
+from bot.services.settling import Settle, apply
+from bot.store import Delivery, LiveMessage, Store, Subscription, UnitOfWork
+from bot.store.faults import is_outage
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-GIVE_UP_DEFER = timedelta(hours=1)  # after MAX_ATTEMPTS, the row waits this long, still queued
-IDLE_WAIT_S = 5.0  # look for due retries at least this often when nothing wakes us
+IDLE_WAIT_S = 5.0  # look for due retries and expired leases at least this often
+LEASE = timedelta(seconds=30)
+SEND_TIMEOUT_S = 60.0  # one hung send gives up its slot after this
+PRUNE_EVERY_S = 60.0
+COUNT_EVERY_S = 5.0
 
 
 class SendFailure(Exception):
     """A send that did not go through. `permanent` (403/404 kinds) disables the
-    subscription; otherwise the row is retried after `retry_after_s` or a backoff."""
+    subscription; `message_gone` (404 Unknown Message on a live edit) sends the change as a
+    new live message; otherwise it is retried after `retry_after_s` or a backoff."""
 
     def __init__(
-        self, reason: str, *, permanent: bool = False, retry_after_s: float | None = None
+        self,
+        reason: str,
+        *,
+        permanent: bool = False,
+        retry_after_s: float | None = None,
+        message_gone: bool = False,
     ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.retry_after_s = retry_after_s
+        self.message_gone = message_gone
 
 
 @dataclass(frozen=True, slots=True)
-class Delivery:
-    """One post to one target, rendered and ready to send."""
+class Outgoing:
+    """One delivery, rendered and ready to send. `post` is the span the delivery covers;
+    `mode` may differ from the stored one (an edit of a live message that is gone is a
+    creation)."""
 
-    row: OutboxRow
+    delivery: Delivery
     election: Election
+    post: Post
     message: MessageBody
-    subscription: Subscription | None
+    language: str
+    mode: DeliveryMode
+    subscription: Subscription | None = None
+    live: LiveMessage | None = None
 
     @property
     def target(self) -> str:
-        return self.row.target
+        return self.delivery.target
 
     @property
     def nonce(self) -> str:
-        return self.row.nonce
+        return self.delivery.nonce
 
 
 class Sender(Protocol):
-    """Sends one delivery; raises SendFailure when it does not go through."""
+    """Sends one delivery and returns the id of the message it created, if any; raises
+    SendFailure when it does not go through."""
 
-    async def send(self, delivery: Delivery) -> None: ...
+    async def send(self, outgoing: Outgoing) -> int | None: ...
 
 
-def retry_delay(attempts: int) -> float:
-    """2, 4, 8 … seconds, at most 5 minutes."""
-    return float(min(2 ** max(1, attempts), 300))
+LocaleOf = Callable[[int | None], str | None]  # guild id -> its language, when supported
+
+
+@dataclass
+class WorkerOptions:
+    holder: str  # this process's lease holder id
+    concurrency: int = 8
+    single_process: bool = False  # SQLite: what a crash left in flight was ours
+    retention: timedelta = timedelta(days=30)
+    default_language: str = DEFAULT_LANGUAGE
+    locale_of: LocaleOf = field(default=lambda _guild: None)
+    metrics: Metrics | None = None
 
 
 class DeliveryWorker:
-    """Runs until stopped; `wake()` makes it look at the outbox at once."""
+    """Runs until stopped; `wake()` makes it look for deliveries at once."""
 
     def __init__(
         self,
         store: Store,
         sender: Sender,
+        renderer: Renderer,
+        health: StoreHealth,
+        options: WorkerOptions,
         *,
-        batch_size: int = 100,
-        concurrency: int = 8,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._sender = sender
-        self._batch_size = batch_size
-        self._concurrency = asyncio.Semaphore(concurrency)
+        self._renders = RenderCache(renderer)
+        self._health = health
+        self._options = options
         self._clock = clock
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._in_flight: dict[int, asyncio.Task[None]] = {}
+        self._unsettled: list[Settle] = []
+        self._last_prune = 0.0
+        self._last_count = 0.0
+
+    @property
+    def renders(self) -> int:
+        """How many bodies were rendered (one per span, language and mode)."""
+        return self._renders.count
 
     def wake(self) -> None:
         self._wake.set()
@@ -94,7 +141,7 @@ class DeliveryWorker:
         self._task.add_done_callback(_log_crash)
 
     async def stop(self, grace_s: float = 10.0) -> None:
-        """Finish the sends in flight; leave the rest queued for the next start."""
+        """Finish the sends in flight (and settle them); leave the rest queued."""
         self._stopping = True
         self._wake.set()
         if self._task is not None:
@@ -106,118 +153,243 @@ class DeliveryWorker:
             self._task = None
 
     async def _run(self) -> None:
-        async with self._store.transaction() as uow:
-            requeued = await uow.outbox.requeue_inflight()
-        if requeued:
-            log.info(
-                "delivery: %d post(s) left in flight by the last run are queued again", requeued
-            )
-        while not self._stopping:
-            self._wake.clear()
-            try:
-                delivered = await self.run_once()
-            except Exception:
-                log.exception("delivery: a batch failed; trying again shortly")
-                delivered = 0
-            if delivered == 0 and not self._stopping:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), IDLE_WAIT_S)
+        renewing = asyncio.create_task(self._renew_leases(), name="delivery-leases")
+        try:
+            if self._options.single_process:
+                await self._requeue_leftovers()
+            while not self._stopping:
+                self._wake.clear()
+                await self._settle_unsettled()
+                await self._maybe_prune()
+                await self._maybe_count_queued()
+                claimed = await self._claim_more()
+                if claimed == 0 and not self._stopping:
+                    wait = self._health.seconds_to_wait() or IDLE_WAIT_S
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), wait)
+            if self._in_flight:
+                await asyncio.wait(list(self._in_flight.values()))
+            await self._settle_unsettled()
+        finally:
+            renewing.cancel()
 
     async def run_once(self) -> int:
-        """Claim one batch of due rows and deliver it; returns how many were claimed."""
-        async with self._store.transaction() as uow:
-            rows = await uow.outbox.claim(self._batch_size, self._clock())
-        if not rows:
+        """Claim what is due now and deliver it to the end (tests, the demo); returns how
+        many deliveries were claimed."""
+        claimed = await self._claim_more()
+        if self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+        await self._settle_unsettled()
+        return claimed
+
+    async def _requeue_leftovers(self) -> None:
+        try:
+            async with self._store.transaction() as uow:
+                count = await uow.deliveries.requeue_all_in_flight()
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            self._health.failed(error, "queueing again what the last run left in flight")
+            return
+        if count:
+            log.info(
+                "delivery: %d delivery(ies) left in flight by the last run are queued again", count
+            )
+
+    async def _claim_more(self) -> int:
+        free = self._options.concurrency - len(self._in_flight)
+        if free <= 0 or self._stopping or not self._health.may_try() or self._unsettled:
             return 0
-        deliveries = await self._prepare(rows)
-        await asyncio.gather(*(self._deliver(d) for d in deliveries))
-        return len(rows)
+        try:
+            async with self._store.transaction() as uow:
+                claimed = await uow.deliveries.claim(
+                    self._options.holder, free, self._clock(), LEASE
+                )
+            outgoing = await self._prepare(claimed) if claimed else []
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            self._health.failed(error, "claiming deliveries")
+            return 0
+        self._health.succeeded()
+        for item in outgoing:
+            task = asyncio.create_task(self._deliver(item), name=f"send {item.target}")
+            self._in_flight[item.delivery.id] = task
+            task.add_done_callback(self._done)
+        return len(claimed)
 
-    async def _prepare(self, rows: Sequence[OutboxRow]) -> list[Delivery]:
-        now = self._clock()
-        election_ids = {row.election_id for row in rows}
+    def _done(self, task: asyncio.Task[None]) -> None:
+        for key, running in list(self._in_flight.items()):
+            if running is task:
+                del self._in_flight[key]
+        self._wake.set()  # a slot is free
+
+    async def _prepare(self, claimed: Sequence[Delivery]) -> list[Outgoing]:
         async with self._store.read() as uow:
-            elections = await uow.elections.get_many(election_ids)
-            subs = await uow.subscriptions.get_many(
-                {row.subscription_id for row in rows if row.subscription_id is not None}
-            )
-            rounds = {eid: await uow.published.rounds(eid) for eid in election_ids}
-        deliveries = []
-        for row in rows:
-            election = elections.get(row.election_id) or Election(row.election_id)
-            earlier = tuple(
-                p.tally for p in rounds.get(row.election_id, []) if p.tally.round != row.round
-            )
-            message = render_for_row(row, election, earlier, now)
-            sub = subs.get(row.subscription_id) if row.subscription_id is not None else None
-            deliveries.append(Delivery(row, election, message, sub))
-        return deliveries
+            context = await _Context.load(uow, claimed)
+        return [self._outgoing(d, context) for d in claimed]
 
-    async def _deliver(self, delivery: Delivery) -> None:
-        async with self._concurrency:
-            try:
-                await self._sender.send(delivery)
-            except SendFailure as failure:
-                await self._settle_failure(delivery, failure)
-                return
-            except Exception as exc:  # a sender bug must not lose the post
-                log.exception("delivery %s: sender crashed", delivery.target)
-                await self._settle_failure(delivery, SendFailure(f"sender error: {exc!r}"))
-                return
-        async with self._store.transaction() as uow:
-            await uow.outbox.mark_sent(delivery.row.id, now=self._clock())
+    def _outgoing(self, delivery: Delivery, context: _Context) -> Outgoing:
+        post = context.span(delivery)
+        election = context.elections.get(delivery.election_id) or Election(delivery.election_id)
+        language = (
+            delivery.language
+            or self._options.locale_of(delivery.guild_id)
+            or self._options.default_language
+        )
+        live = context.live.get(delivery.key)
+        mode = delivery.mode
+        if mode is DeliveryMode.LIVE_EDIT and live is None:
+            mode = DeliveryMode.LIVE_CREATE  # no message to edit (gone, or never made)
+        body = self._renders.render(election, post, delivery, language, mode)
+        subscription = context.subscriptions.get(delivery.subscription_id or -1)
+        return Outgoing(delivery, election, post, body, language, mode, subscription, live)
 
-    async def _settle_failure(self, delivery: Delivery, failure: SendFailure) -> None:
-        row = delivery.row
-        async with self._store.transaction() as uow:
-            if failure.permanent:
-                await uow.outbox.mark_failed(row.id, failure.reason)
-                if row.subscription_id is not None:
-                    await uow.subscriptions.disable(row.subscription_id, failure.reason)
-                log.warning(
-                    "delivery %s: %s; subscription disabled", delivery.target, failure.reason
-                )
-                return
-            attempts = row.attempts + 1
-            if attempts >= MAX_ATTEMPTS:
-                delay = GIVE_UP_DEFER.total_seconds()
-                log.error(
-                    "delivery %s: %s; %d attempts, trying again in an hour",
-                    delivery.target,
-                    failure.reason,
-                    attempts,
-                )
-            else:
-                delay = max(failure.retry_after_s or 0.0, retry_delay(attempts))
-                log.warning(
-                    "delivery %s: %s; retry %d in %.1fs",
-                    delivery.target,
-                    failure.reason,
-                    attempts,
-                    delay,
-                )
-            when = self._clock() + timedelta(seconds=delay)
-            await uow.outbox.reschedule(row.id, failure.reason, when)
-        self._schedule_wake(delay)
+    async def _deliver(self, outgoing: Outgoing) -> None:
+        outcome = Settle(outgoing)
+        try:
+            outcome.message_id = await asyncio.wait_for(self._sender.send(outgoing), SEND_TIMEOUT_S)
+        except SendFailure as failure:
+            outcome.failure = failure
+        except TimeoutError:
+            outcome.failure = SendFailure(f"no answer within {SEND_TIMEOUT_S:.0f}s")
+        except Exception as exc:  # a sender bug must not lose the post
+            log.exception("delivery %s: sender crashed", outgoing.target)
+            outcome.failure = SendFailure(f"sender error: {exc.__class__.__name__}")
+        await self._settle(outcome)
 
-    def _schedule_wake(self, delay: float) -> None:
-        if delay < IDLE_WAIT_S:
+    async def _settle(self, outcome: Settle) -> None:
+        try:
+            async with self._store.transaction() as uow:
+                delay = await apply(uow, outcome, self._options.holder, self._clock())
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            self._health.failed(error, f"settling a delivery to {outcome.outgoing.target}")
+            self._unsettled.append(outcome)  # settled first when the store is back
+            return
+        self._health.succeeded()
+        self._count(outcome, delay)
+        if delay is not None and delay < IDLE_WAIT_S:
             asyncio.get_running_loop().call_later(delay, self._wake.set)
 
+    def _count(self, outcome: Settle, delay: float | None) -> None:
+        metrics = self._options.metrics
+        if metrics is None:
+            return
+        outgoing = outcome.outgoing
+        kind = outgoing.target.partition(":")[0]
+        if outcome.failure is None:
+            planned = outgoing.post.planned_at
+            latency = (self._clock() - planned).total_seconds() if planned else None
+            metrics.delivery(kind, "sent", latency)
+            if outgoing.mode is DeliveryMode.LIVE_EDIT:
+                metrics.live_edits.inc()
+        else:
+            metrics.delivery(kind, "retried" if delay is not None else "failed")
 
-def render_for_row(
-    row: OutboxRow, election: Election, earlier: tuple[Tally, ...], now: datetime
-) -> MessageBody:
-    """The body a row's post carries (the dry run prints the same)."""
-    view = PostView(
-        election=election,
-        tally=row.tally,
-        events=row.events,
-        earlier=earlier,
-        mention_role_id=row.mention_role_id,
-        now=now,
-    )
-    return render_post(view)
+    async def _settle_unsettled(self) -> None:
+        while self._unsettled and self._health.may_try():
+            outcome = self._unsettled.pop(0)
+            before = len(self._unsettled)
+            await self._settle(outcome)
+            if len(self._unsettled) > before:
+                return  # still down: the rest waits with it
+
+    async def _renew_leases(self) -> None:
+        """Keep the claims of slow sends (and of sends waiting to be settled)."""
+        while True:
+            await asyncio.sleep(LEASE.total_seconds() / 3)
+            held = [*self._in_flight, *(o.outgoing.delivery.id for o in self._unsettled)]
+            if not held or not self._health.may_try():
+                continue
+            try:
+                async with self._store.transaction() as uow:
+                    until = self._clock() + LEASE
+                    await uow.deliveries.renew(self._options.holder, held, until)
+            except Exception as error:
+                if not is_outage(error):
+                    log.exception("delivery: renewing leases failed")
+                    continue
+                self._health.failed(error, "renewing delivery leases")
+
+    async def _maybe_prune(self) -> None:
+        """Sent deliveries and the posts no delivery needs go after the retention."""
+        loop_now = asyncio.get_running_loop().time()
+        if loop_now - self._last_prune < PRUNE_EVERY_S and self._last_prune:
+            return
+        self._last_prune = loop_now
+        cutoff = self._clock() - self._options.retention
+        try:
+            async with self._store.transaction() as uow:
+                deliveries = await uow.deliveries.prune(cutoff)
+                posts = await uow.posts.prune(cutoff)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            self._health.failed(error, "pruning sent deliveries")
+            return
+        if deliveries or posts:
+            log.info("pruned %d sent delivery(ies) and %d post(s)", deliveries, posts)
+
+    async def _maybe_count_queued(self) -> None:
+        """The queued-deliveries gauge, refreshed every few seconds (not at every claim)."""
+        metrics = self._options.metrics
+        loop_now = asyncio.get_running_loop().time()
+        if metrics is None or loop_now - self._last_count < COUNT_EVERY_S:
+            return
+        self._last_count = loop_now
+        try:
+            async with self._store.read() as uow:
+                metrics.deliveries_queued.set(await uow.deliveries.queued_count())
+        except Exception as error:
+            if not is_outage(error):
+                raise
+
+
+@dataclass
+class _Context:
+    """What the claimed deliveries need from the store, read at once."""
+
+    posts: dict[int, Post]
+    elections: dict[str, Election]
+    subscriptions: dict[int, Subscription]
+    live: dict[tuple[str, str, str], LiveMessage]
+
+    @staticmethod
+    async def load(uow: UnitOfWork, claimed: Sequence[Delivery]) -> _Context:
+        post_ids = {d.post_id for d in claimed} | {d.first_post_id for d in claimed}
+        live: dict[tuple[str, str, str], LiveMessage] = {}
+        for delivery in claimed:
+            if delivery.mode is DeliveryMode.LIVE_EDIT:
+                found = await uow.live.get(*delivery.key)
+                if found is not None:
+                    live[delivery.key] = found
+        return _Context(
+            posts=await uow.posts.get_many(post_ids),
+            elections=await uow.elections.get_many({d.election_id for d in claimed}),
+            subscriptions=await uow.subscriptions.get_many(
+                {d.subscription_id for d in claimed if d.subscription_id is not None}
+            ),
+            live=live,
+        )
+
+    def span(self, delivery: Delivery) -> Post:
+        """The post a delivery shows: its newest post, its events, and the state before its
+        first (coalesced) post as `previous` (DESIGN §5: counted from the oldest)."""
+        newest = self.posts[delivery.post_id]
+        if delivery.first_post_id == delivery.post_id:
+            return newest
+        first = self.posts[delivery.first_post_id]
+        return Post(
+            election_id=newest.election_id,
+            round=newest.round,
+            events=delivery.events,
+            tally=newest.tally,
+            previous=first.previous,
+            other_rounds=newest.other_rounds,
+            planned_at=newest.planned_at,
+        )
 
 
 def _log_crash(task: asyncio.Task[None]) -> None:

@@ -1,16 +1,24 @@
-"""One poll of one feed: fetch → parse → store the source's tallies → publish by precedence →
-diff → outbox, all in one transaction; then wake the delivery worker (DESIGN §2, §4)."""
+"""One poll of one feed: fetch → parse (off the event loop, time-limited) → the pipeline
+(load → plan → write → notify), with the feed's state saved in the same transaction
+(DESIGN §2, §4).
+
+Failures keep the last good state and post nothing. A fetch that fails is backed off. A
+document that fetched but does not parse is not (its publisher is most likely fixing a
+typo): the feed is polled at its interval again, and the same failing document (same hash)
+is neither parsed nor logged twice. A store outage is the store's to report (StoreHealth).
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
-from bot.core.diff import passes
-from bot.core.models import Change, Election, Level
+from bot.core.models import Election
 from bot.feeds.backoff import next_delay
 from bot.feeds.base import (
     Document,
@@ -20,18 +28,25 @@ from bot.feeds.base import (
     ParsedTally,
     ParseError,
     ParseResult,
+    Problem,
+    UnavailablePage,
     Unchanged,
     Validators,
 )
 from bot.feeds.fetch import Fetcher
 from bot.feeds.parsers import parse
-from bot.services.publish import Publication, RoundState, SourceRanking, plan_publications
-from bot.store import ALL_ELECTIONS, FeedState, OutboxItem, Published, Store, UnitOfWork
+from bot.services.outage import StoreHealth
+from bot.services.pipeline import Pipeline, store_failure_text
+from bot.store import FeedState, Store, UnitOfWork
+from bot.store.faults import is_outage
 
 log = logging.getLogger(__name__)
 
 # Persist a quiet success at most this often: an unchanged poll should cost no write.
 _SUCCESS_WRITE_EVERY = timedelta(minutes=5)
+PARSE_TIME_LIMIT_S = 10.0  # a document that takes longer is a failed document
+PROBLEMS_LOGGED = 3  # per document: the count, and the first few
+PROBLEMS_KEPT = 20  # per document, for /feeds and check-feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,19 +58,11 @@ class Feed:
 
 
 @dataclass(frozen=True, slots=True)
-class ExtraSubscriber:
-    """A subscriber held in memory only (the dry run's `console`)."""
-
-    target: str
-    level: Level = Level.ALL
-
-
-@dataclass(frozen=True, slots=True)
 class PollReport:
     """What one poll did, for logs, `/feeds` and tests."""
 
     feed_id: str
-    outcome: str  # "skipped" | "unchanged" | "failed" | "stored"
+    outcome: str  # "skipped" | "unchanged" | "failed" | "rejected" | "stored"
     posts: int = 0
     tallies: int = 0
     problems: int = 0
@@ -71,26 +78,23 @@ class Poller:
         store: Store,
         fetcher: Fetcher,
         feeds: Sequence[Feed],
+        pipeline: Pipeline,
+        health: StoreHealth,
         *,
         identities: Mapping[tuple[str, str], Election] | None = None,
-        declared: Iterable[str] = (),
-        extra_subscribers: Sequence[ExtraSubscriber] = (),
-        on_enqueued: Callable[[], None] = lambda: None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         rand: Callable[[], float] = random.random,
+        parse_time_limit_s: float = PARSE_TIME_LIMIT_S,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
         self._feeds = {feed.source.id: feed for feed in feeds}
-        self._ranking = SourceRanking.from_feeds(
-            (feed.source.id, feed.source.format.source_kind) for feed in feeds
-        )
+        self._pipeline = pipeline
+        self._health = health
         self._identities = dict(identities or {})
-        self._declared = frozenset(declared)
-        self._extra = tuple(extra_subscribers)
-        self._on_enqueued = on_enqueued
         self._clock = clock
         self._rand = rand
+        self._parse_limit = parse_time_limit_s
         self._states: dict[str, FeedState] = {}
         self._stored: dict[str, dict[tuple[str, str], ParsedTally]] = {}
 
@@ -98,25 +102,51 @@ class Poller:
     def feeds(self) -> list[Feed]:
         return list(self._feeds.values())
 
+    def forget_states(self) -> None:
+        """Read feed state from the store again (a new leader takes over, DESIGN §9)."""
+        self._states.clear()
+        self._stored.clear()
+
     async def poll(self, feed_id: str) -> PollReport:
-        """Poll one feed once; never raises for a feed's own failure."""
+        """Poll one feed once; never raises for a feed's own failure or a store outage."""
         feed = self._feeds[feed_id]
+        if not self._health.may_try():
+            return PollReport(feed_id, "skipped", error="store unavailable")
+        try:
+            report = await self._poll(feed)
+        except Exception as error:
+            if not is_outage(error):
+                raise
+            self._health.failed(error, f"polling feed {feed_id}")
+            return PollReport(feed_id, "failed", error=store_failure_text(error))
+        self._health.succeeded()
+        return report
+
+    async def _poll(self, feed: Feed) -> PollReport:
         now = self._clock()
-        state = await self._feed_state(feed_id)
+        state = await self._feed_state(feed.source.id)
         if state.next_attempt_at is not None and now < state.next_attempt_at:
-            return PollReport(feed_id, "skipped")
+            return PollReport(feed.source.id, "skipped")
         previous = Validators(state.etag, state.last_modified, state.content_hash)
         result = await self._fetcher.fetch(feed.source, previous)
         if isinstance(result, Unchanged):
             await self._save_quiet_success(state, now)
-            return PollReport(feed_id, "unchanged")
+            return PollReport(feed.source.id, "unchanged")
         if isinstance(result, FetchFailure):
             return await self._fail(feed, state, result.reason, now, result.retry_after_s)
-        return await self._ingest(feed, state, result, now)
+        if result.validators.content_hash == state.failed_hash:
+            return PollReport(feed.source.id, "rejected", error=state.last_error)
+        try:
+            parsed = await self._parse(feed, result)
+        except UnavailablePage as exc:  # a firewall or error page: a failed fetch
+            return await self._fail(feed, state, str(exc), now, None)
+        except ParseError as exc:
+            return await self._reject(feed, state, result, str(exc), now)
+        return await self._ingest(feed, state, result, parsed, now)
 
     async def _feed_state(self, feed_id: str) -> FeedState:
         """The feed's state as last committed: read from the store once, then kept here,
-        so an unchanged poll costs no database read (this poller is its only writer)."""
+        so an unchanged poll costs no database read (this process is its only poller)."""
         state = self._states.get(feed_id)
         if state is None:
             async with self._store.read() as uow:
@@ -124,23 +154,28 @@ class Poller:
             self._states[feed_id] = state
         return state
 
-    async def _ingest(
-        self, feed: Feed, state: FeedState, document: Document, now: datetime
-    ) -> PollReport:
-        context = ParseContext(source_id=feed.source.id, identities=self._identities)
+    async def _parse(self, feed: Feed, document: Document) -> ParseResult:
+        """Parse in a worker thread, so the event loop keeps answering commands and sending
+        posts; past the time limit the document is a failed one."""
+        context = ParseContext(
+            source_id=feed.source.id,
+            identities=self._identities,
+            deadline=time.monotonic() + self._parse_limit,
+        )
+        work = asyncio.to_thread(parse, feed.source.format, document.body, context)
         try:
-            parsed = parse(feed.source.format, document.body, context)
-        except ParseError as exc:
-            return await self._fail(feed, state, str(exc), now, None)
-        for problem in parsed.problems:
-            log.warning(
-                "feed %s: election %s, field %s: %s",
-                feed.source.id,
-                problem.election or "-",
-                problem.field or "-",
-                problem.error,
-            )
-        fresh = self._unstored(feed.source.id, parsed)
+            return await asyncio.wait_for(work, self._parse_limit + 1.0)
+        except TimeoutError:
+            raise ParseError(
+                f"parsing took longer than {self._parse_limit:g}s: the document is too "
+                "large or too deeply nested"
+            ) from None
+
+    async def _ingest(
+        self, feed: Feed, state: FeedState, document: Document, parsed: ParseResult, now: datetime
+    ) -> PollReport:
+        ready, refused = self._pipeline.check(self._unstored(feed.source.id, parsed))
+        problems = [*parsed.problems, *refused]
         new_state = replace(
             state,
             etag=document.validators.etag,
@@ -150,101 +185,55 @@ class Poller:
             last_success_at=now,
             failures=0,
             next_attempt_at=None,
+            failed_hash=None,
+            problems=tuple(p.as_json() for p in problems[:PROBLEMS_KEPT]),
+            problem_count=len(problems),
         )
-        async with self._store.transaction() as uow:
-            posts = await self._store_and_publish(uow, fresh, not state.baseline_done, now)
-            await uow.feeds.save(new_state)
-        # Committed: remember what the store now holds for this feed.
-        self._states[feed.source.id] = new_state
-        self._remember(feed.source.id, parsed)
-        if state.failures:
-            log.info("feed %s: recovered after %d failure(s)", feed.source.id, state.failures)
-        if posts:
-            self._on_enqueued()
+        saved = [new_state]
+
+        async def save_state(uow: UnitOfWork) -> None:
+            await uow.feeds.save(saved[-1])
+
+        result, more = await self._pipeline.ingest(
+            ready, silent=not state.baseline_done, now=now, also=save_state
+        )
+        if more:  # elections the store itself refused (found by bisecting)
+            problems.extend(more)
+            saved.append(replace(new_state, problem_count=len(problems)))
+            async with self._store.transaction() as uow:
+                await uow.feeds.save(saved[-1])
+        self._states[feed.source.id] = saved[-1]
+        self._remember(feed.source.id, parsed, {(p.election, p.field) for p in more})
+        log_problems(feed.source.id, problems)
+        if state.failures or state.failed_hash:
+            log.info("feed %s: good again", feed.source.id)
         return PollReport(
             feed.source.id,
             "stored",
-            posts=posts,
+            posts=len(result.posts),
             tallies=len(parsed.tallies),
-            problems=len(parsed.problems),
+            problems=len(problems),
         )
 
-    def _unstored(self, feed_id: str, parsed: ParseResult) -> ParseResult:
-        """The tallies and elections that differ from what this feed last stored: a big feed
-        where 10 of 5,000 changed costs the store 10, not 5,000 (the store still skips a
-        tally whose only change is its timestamp)."""
+    def _unstored(self, feed_id: str, parsed: ParseResult) -> list[ParsedTally]:
+        """The tallies that differ from what this feed last stored: a big feed where 10 of
+        5,000 changed costs the store 10, not 5,000 (the store still skips a tally whose
+        only change is its timestamp)."""
         known = self._stored.get(feed_id)
         if not known:
-            return parsed
-        fresh = tuple(
-            p for p in parsed.tallies if known.get((p.tally.election_id, p.tally.round)) != p
-        )
-        return ParseResult(fresh, parsed.problems)
+            return list(parsed.tallies)
+        return [p for p in parsed.tallies if known.get((p.tally.election_id, p.tally.round)) != p]
 
-    def _remember(self, feed_id: str, parsed: ParseResult) -> None:
-        self._stored[feed_id] = {(p.tally.election_id, p.tally.round): p for p in parsed.tallies}
-
-    async def ingest_report(self, tallies: Sequence[ParsedTally]) -> int:
-        """Take tallies from `/report` (source "report", the lowest precedence) through the
-        same path as a feed's; returns how many posts were queued."""
-        async with self._store.transaction() as uow:
-            posts = await self._store_and_publish(
-                uow, ParseResult(tuple(tallies)), False, self._clock()
-            )
-        if posts:
-            self._on_enqueued()
-        return posts
-
-    async def _store_and_publish(
-        self, uow: UnitOfWork, parsed: ParseResult, silent: bool, now: datetime
-    ) -> int:
-        """Write a source's tallies and the new published state; queue the posts.
-        `silent`: a feed's first-sight baseline."""
-        await uow.elections.upsert_from_feed([p.election for p in parsed.tallies])
-        changed = await uow.tallies.record_many([p.tally for p in parsed.tallies], now=now)
-        if not changed:
-            return 0
-        keys = list(dict.fromkeys((t.election_id, t.round) for t in changed))
-        latest = await uow.tallies.latest(keys)
-        published = await uow.published.get_many(keys)
-        with_rounds = await uow.published.with_any({election for election, _ in keys})
-        plans = plan_publications(
-            keys,
-            {key: {s.source: s.tally for s in rows} for key, rows in latest.items()},
-            {key: RoundState(p.tally, p.count_started_posted) for key, p in published.items()},
-            ranking=self._ranking,
-            silent=silent,
-            declared=self._declared,
-            elections_with_rounds=frozenset(with_rounds),
-        )
-        await uow.published.set_many(
-            [Published(p.tally, p.count_started_posted) for p in plans], now=now
-        )
-        items = await self._outbox_items(uow, plans)
-        if items:
-            await uow.outbox.enqueue_many(items, now=now)
-        return len(items)
-
-    async def _outbox_items(self, uow: UnitOfWork, plans: list[Publication]) -> list[OutboxItem]:
-        changes = [p.change for p in plans if p.change is not None]
-        if not changes:
-            return []
-        subscriptions = await uow.subscriptions.matching({c.election_id for c in changes})
-        # A target subscribed to the election and to "all" gets one post: the specific
-        # subscription (its level and role) speaks first.
-        subscriptions.sort(key=lambda sub: sub.election_id == ALL_ELECTIONS)
-        items: dict[tuple[str, str, str], OutboxItem] = {}
-        for change in changes:
-            for extra in self._extra:
-                if passes(extra.level, change):
-                    item = _item(extra.target, change, None, None)
-                    items.setdefault(item.key, item)
-            for sub in subscriptions:
-                wanted = sub.election_id in (change.election_id, ALL_ELECTIONS)
-                if wanted and not sub.disabled and passes(sub.level, change):
-                    item = _item(sub.target, change, sub.id, sub.mention_role_id)
-                    items.setdefault(item.key, item)
-        return list(items.values())
+    def _remember(
+        self, feed_id: str, parsed: ParseResult, refused: set[tuple[str | None, str | None]]
+    ) -> None:
+        """What the store now holds for this feed (elections it refused are tried again)."""
+        refused_ids = {election for election, _ in refused}
+        self._stored[feed_id] = {
+            (p.tally.election_id, p.tally.round): p
+            for p in parsed.tallies
+            if p.election.id not in refused_ids
+        }
 
     async def _save_quiet_success(self, state: FeedState, now: datetime) -> None:
         stale = state.last_success_at is None or now - state.last_success_at > _SUCCESS_WRITE_EVERY
@@ -257,6 +246,25 @@ class Poller:
             await uow.feeds.save(new_state)
         self._states[state.feed_id] = new_state
 
+    async def _reject(
+        self, feed: Feed, state: FeedState, document: Document, reason: str, now: datetime
+    ) -> PollReport:
+        """A document that fetched but does not parse: last good state kept, nothing posted,
+        logged once, not backed off; its hash is remembered so it is not parsed again."""
+        log.warning("feed %s: the document was rejected: %s", feed.source.id, reason)
+        new_state = replace(
+            state,
+            last_error=reason,
+            last_error_at=now,
+            failed_hash=document.validators.content_hash,
+            problems=(Problem(None, None, reason).as_json(),),
+            problem_count=1,
+        )
+        async with self._store.transaction() as uow:
+            await uow.feeds.save(new_state)
+        self._states[feed.source.id] = new_state
+        return PollReport(feed.source.id, "rejected", error=reason)
+
     async def _fail(
         self,
         feed: Feed,
@@ -265,7 +273,7 @@ class Poller:
         now: datetime,
         retry_after_s: float | None,
     ) -> PollReport:
-        """Keep the last good state, post nothing, log once, back off."""
+        """A fetch that failed: keep the last good state, post nothing, log once, back off."""
         failures = state.failures + 1
         delay = next_delay(failures, feed.interval_s, rand=self._rand)
         if retry_after_s is not None:
@@ -290,13 +298,14 @@ class Poller:
         return PollReport(feed.source.id, "failed", error=reason)
 
 
-def _item(target: str, change: Change, subscription_id: int | None, role: int | None) -> OutboxItem:
-    return OutboxItem(
-        target=target,
-        election_id=change.election_id,
-        round=change.round,
-        events=change.events,
-        tally=change.current,
-        subscription_id=subscription_id,
-        mention_role_id=role,
+def log_problems(feed_id: str, problems: Sequence[Problem]) -> None:
+    """One line per document: how many problems, and the first few (a feed with 20,000
+    bad elections must not write 20,000 lines)."""
+    if not problems:
+        return
+    shown = "; ".join(
+        f"{p.election or '-'}/{p.field or '-'}: {p.error}" for p in problems[:PROBLEMS_LOGGED]
     )
+    more = len(problems) - PROBLEMS_LOGGED
+    tail = f" (and {more} more)" if more > 0 else ""
+    log.warning("feed %s: %d problem(s) in the document: %s%s", feed_id, len(problems), shown, tail)

@@ -1,25 +1,31 @@
-"""The running pipeline: store sync at start, one scheduled poll job per feed, the delivery
-worker; started inside the event loop and stopped symmetrically (DESIGN §2, §6)."""
+"""The running services: the config sync at start, one scheduled poll job per feed, the
+delivery worker; started inside the event loop and stopped symmetrically (DESIGN §2, §6).
+The composition root (bot/cli) builds them and hands them over; nothing is built here."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import aiohttp
-
-from bot.config import Settings, SubscriptionSettings
-from bot.core.models import Election, Level
-from bot.feeds.base import FeedFormat, FeedSource
-from bot.feeds.fetch import Fetcher, user_agent
-from bot.services.delivery import DeliveryWorker, Sender
-from bot.services.poller import ExtraSubscriber, Feed, Poller
+from bot.config import ElectionSettings, Settings, SubscriptionSettings
+from bot.core.models import Choice, DeclaredBallot, Election, Level, SubscriptionMode
+from bot.feeds.base import FeedFormat, FeedSource, ParsedTally, Problem
+from bot.services.delivery import DeliveryWorker
+from bot.services.heartbeat import Heartbeat
+from bot.services.hub import ChangeHub
+from bot.services.leader import Leadership
+from bot.services.metrics import Metrics
+from bot.services.notify import Listener
+from bot.services.pipeline import Pipeline
+from bot.services.poller import Feed, Poller, PollReport
 from bot.services.scheduler import PollScheduler
 from bot.store import StaticSubscription, Store, SubscriptionKind
 
 log = logging.getLogger(__name__)
+
+Key = tuple[str, str]
 
 
 def feeds_from(settings: Settings) -> list[Feed]:
@@ -38,19 +44,36 @@ def feeds_from(settings: Settings) -> list[Feed]:
     ]
 
 
+def declared_election(entry: ElectionSettings) -> Election:
+    return Election(
+        id=entry.id,
+        name=entry.name,
+        short_name=entry.short_name,
+        aliases=entry.aliases,
+        case_number=entry.case_number,
+        unit=entry.unit,
+        employer=entry.employer,
+        location=entry.location,
+    )
+
+
 def declared_elections(settings: Settings) -> list[Election]:
-    return [
-        Election(
-            id=e.id,
-            name=e.name,
-            aliases=e.aliases,
-            case_number=e.case_number,
-            unit=e.unit,
-            employer=e.employer,
-            location=e.location,
+    return [declared_election(e) for e in settings.elections]
+
+
+def declared_ballots(settings: Settings) -> dict[Key, DeclaredBallot]:
+    """(election, round) -> the ballot config declares (DESIGN §4, declared ballots)."""
+    return {
+        (e.id, e.round): DeclaredBallot(
+            election_id=e.id,
+            round=e.round,
+            choices=tuple(Choice(c.name, 0, c.against) for c in e.choices),
+            eligible_voters=e.eligible_voters,
+            ballots_cast=e.ballots_cast,
         )
         for e in settings.elections
-    ]
+        if e.choices or e.eligible_voters is not None or e.ballots_cast is not None
+    }
 
 
 def identities(elections: Sequence[Election]) -> dict[tuple[str, str], Election]:
@@ -59,6 +82,7 @@ def identities(elections: Sequence[Election]) -> dict[tuple[str, str], Election]
 
 
 def static_subscription(entry: SubscriptionSettings) -> StaticSubscription:
+    mode = SubscriptionMode(entry.mode)
     if entry.channel_id is not None:
         return StaticSubscription(
             kind=SubscriptionKind.CHANNEL,
@@ -66,6 +90,8 @@ def static_subscription(entry: SubscriptionSettings) -> StaticSubscription:
             election_id=entry.election,
             level=Level(entry.level),
             mention_role_id=entry.mention_role_id,
+            mode=mode,
+            language=entry.language,
         )
     url = entry.webhook_url.get_secret_value() if entry.webhook_url else None
     return StaticSubscription(
@@ -75,6 +101,8 @@ def static_subscription(entry: SubscriptionSettings) -> StaticSubscription:
         level=Level(entry.level),
         mention_role_id=entry.mention_role_id,
         webhook_url=url,
+        mode=mode,
+        language=entry.language,
     )
 
 
@@ -99,65 +127,123 @@ async def sync_config(store: Store, settings: Settings) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ReportOutcome:
+    """What a `/report` did: the posts it queued, and who publishes the round now."""
+
+    posts: int
+    publisher: str | None
+    problems: tuple[Problem, ...] = ()
+
+
 @dataclass
 class Runtime:
-    """What `start` starts and `stop` stops: the poll jobs and the delivery worker."""
+    """What `start` starts and `stop` stops, in order: the heartbeat (this process's share
+    of the rate budget), the cross-process listener, the delivery worker, and leadership,
+    which runs the config sync and the poll jobs while this process leads (DESIGN §9).
+    `poll_now` and `report` serve `/feeds poll` and `/report`."""
 
     store: Store
-    session: aiohttp.ClientSession
     settings: Settings
-    sender: Sender
-    extra_subscribers: Sequence[ExtraSubscriber] = ()
+    pipeline: Pipeline
+    poller: Poller
+    worker: DeliveryWorker
+    hub: ChangeHub
+    metrics: Metrics
+    scheduler: PollScheduler = field(default_factory=PollScheduler)
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    poller: Poller | None = None
-    worker: DeliveryWorker | None = None
-    scheduler: PollScheduler | None = None
+    leadership: Leadership | None = None  # None: this process always leads (tests, demo)
+    heartbeat: Heartbeat | None = None
+    listener: Listener | None = None
+    started: bool = False
+
+    def __post_init__(self) -> None:
+        self.metrics.known_feeds(f.source.id for f in self.poller.feeds)
+        for feed in self.poller.feeds:
+            self.scheduler.add_feed(feed.source.id, feed.interval_s, self._poll_job(feed))
+
+    @property
+    def leading(self) -> bool:
+        return self.leadership.is_leader if self.leadership is not None else self.started
 
     async def start(self) -> None:
-        await sync_config(self.store, self.settings)
-        elections = declared_elections(self.settings)
-        self.worker = DeliveryWorker(self.store, self.sender, clock=self.clock)
-        fetcher = Fetcher(
-            self.session,
-            user_agent(self.settings.http.user_agent_contact),
-            redirect_hosts=self.settings.http.redirect_hosts,
-        )
-        feeds = feeds_from(self.settings)
-        self.poller = Poller(
-            self.store,
-            fetcher,
-            feeds,
-            identities=identities(elections),
-            declared=[e.id for e in elections],
-            extra_subscribers=self.extra_subscribers,
-            on_enqueued=self.worker.wake,
-            clock=self.clock,
-        )
+        if self.heartbeat is not None:
+            await self.heartbeat.start()
+        if self.listener is not None:
+            await self.listener.start()
         self.worker.start()
-        self.scheduler = PollScheduler()
-        for feed in feeds:
-            self.scheduler.add_feed(feed.source.id, feed.interval_s, _poll_job(self.poller, feed))
-        self.scheduler.start()
-        log.info("polling %d feed(s)", len(feeds))
+        self.started = True
+        if self.leadership is None:
+            await self.lead()
+        else:
+            await self.leadership.start()
 
     async def stop(self) -> None:
-        """Jobs first (no new work), then the worker finishes what is in flight."""
-        if self.scheduler is not None:
-            await self.scheduler.stop()
-        if self.worker is not None:
-            await self.worker.stop()
+        """Leadership first (no new polls), then the worker finishes what is in flight."""
+        if not self.started:
+            return
+        self.started = False
+        if self.leadership is None:
+            await self.stand_by()
+        else:
+            await self.leadership.stop()
+        await self.worker.stop()
+        if self.listener is not None:
+            await self.listener.stop()
+        if self.heartbeat is not None:
+            await self.heartbeat.stop()
+
+    async def lead(self) -> None:
+        """Elected: follow the config, read feed state from the store, poll."""
+        await sync_config(self.store, self.settings)
+        self.poller.forget_states()
+        self.scheduler.start()
+        self.metrics.set_leader(True)
+        log.info("leading: polling %d feed(s)", len(self.poller.feeds))
+
+    async def stand_by(self) -> None:
+        """Deposed (or stopping): no more polls from this process."""
+        await self.scheduler.stop()
+        self.metrics.set_leader(False)
+
+    async def poll_now(self, feed_id: str) -> PollReport:
+        """Poll one feed at once (`/feeds poll:`), as its scheduled job would."""
+        report = await self.poller.poll(feed_id)
+        self._record(report)
+        return report
+
+    async def report(self, parsed: ParsedTally) -> ReportOutcome:
+        """A `/report` tally through the same pipeline as a feed's (source `report`)."""
+        ready, problems = self.pipeline.check([parsed])
+        if problems:
+            return ReportOutcome(0, None, tuple(problems))
+        plan, refused = await self.pipeline.ingest(ready, silent=False, now=self.clock())
+        if refused:
+            return ReportOutcome(0, None, tuple(refused))
+        self.metrics.posts_planned.inc(len(plan.posts))
+        key = (parsed.tally.election_id, parsed.tally.round)
+        async with self.store.read() as uow:
+            published = (await uow.published.get_many([key])).get(key)
+        return ReportOutcome(len(plan.posts), published.source if published else None)
+
+    def _poll_job(self, feed: Feed) -> Callable[[], Awaitable[None]]:
+        async def job() -> None:
+            self._record(await self.poller.poll(feed.source.id))
+
+        return job
+
+    def _record(self, report: PollReport) -> None:
+        self.metrics.poll(report.feed_id, report.outcome, report.problems)
+        self.metrics.posts_planned.inc(report.posts)
+        _log_report(report)
 
 
-def _poll_job(poller: Poller, feed: Feed) -> Callable[[], Awaitable[None]]:
-    async def job() -> None:
-        report = await poller.poll(feed.source.id)
-        if report.outcome == "stored":
-            log.info(
-                "feed %s: %d tallies, %d post(s) queued, %d problem(s)",
-                feed.source.id,
-                report.tallies,
-                report.posts,
-                report.problems,
-            )
-
-    return job
+def _log_report(report: PollReport) -> None:
+    if report.outcome == "stored":
+        log.info(
+            "feed %s: %d tallies, %d post(s), %d problem(s)",
+            report.feed_id,
+            report.tallies,
+            report.posts,
+            report.problems,
+        )

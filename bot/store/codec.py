@@ -100,6 +100,7 @@ def election_to_json(election: Election) -> JSONDict:
     return {
         "id": election.id,
         "name": election.name,
+        "short_name": election.short_name,
         "aliases": list(election.aliases),
         "case_number": election.case_number,
         "unit": election.unit,
@@ -114,6 +115,7 @@ def election_from_json(data: JSONDict) -> Election:
     return Election(
         id=data["id"],
         name=data["name"],
+        short_name=data.get("short_name"),
         aliases=tuple(data["aliases"]),
         case_number=data["case_number"],
         unit=data["unit"],
@@ -128,6 +130,7 @@ def election_digest(election: Election) -> str:
     content = (
         election.id,
         election.name,
+        election.short_name,
         tuple(election.aliases),
         election.case_number,
         election.unit,

@@ -144,16 +144,6 @@ class ElectionRepo:
         )
         return [_election(row) for row in await self._conn.execute(query)]
 
-    async def _feed_digests(self, ids: Iterable[str]) -> dict[str, tuple[str | None, bool]]:
-        """(feed digest, declared) of each of these elections that exists."""
-        c = elections_t.c
-        found: dict[str, tuple[str | None, bool]] = {}
-        for batch in chunked(set(ids)):
-            query = select(c.id, c.feed_digest, c.declared).where(c.id.in_(batch))
-            for election_id, digest, declared in await self._conn.execute(query):
-                found[election_id] = (digest, declared)
-        return found
-
     async def _raw(self, ids: Iterable[str]) -> dict[str, AnyRow]:
         found: dict[str, AnyRow] = {}
         for batch in chunked(set(ids)):
@@ -217,6 +207,7 @@ def _columns(election: Election) -> dict[str, Any]:
     return {
         "id": election.id,
         "name": election.name,
+        "short_name": election.short_name,
         "aliases": _clean_aliases(election.id, election.aliases),
         "case_number": election.case_number,
         "unit": election.unit,
@@ -233,6 +224,7 @@ def _merge(config: Election, feed: JSONDict | None) -> Election:
     return Election(
         id=config.id,
         name=config.name or base.name,
+        short_name=config.short_name or base.short_name,
         aliases=config.aliases + base.aliases,
         case_number=config.case_number or base.case_number,
         unit=config.unit,
@@ -251,6 +243,7 @@ def _election(row: AnyRow) -> Election:
     return Election(
         id=row.id,
         name=row.name,
+        short_name=row.short_name,
         aliases=tuple(row.aliases),
         case_number=row.case_number,
         unit=row.unit,

@@ -34,6 +34,7 @@ class FeedStateRepo:
     async def save(self, state: FeedState) -> None:
         """Insert or replace a feed's state."""
         values = {name: getattr(state, name) for name in _FIELDS}
+        values["problems"] = list(state.problems) or None
         insert = insert_for(self._conn, feed_state_t).values(values)
         updated = {name: insert.excluded[name] for name in _FIELDS if name != "feed_id"}
         await self._conn.execute(
@@ -42,4 +43,6 @@ class FeedStateRepo:
 
 
 def _state(row: AnyRow) -> FeedState:
-    return FeedState(**{name: getattr(row, name) for name in _FIELDS})
+    values = {name: getattr(row, name) for name in _FIELDS}
+    values["problems"] = tuple(row.problems or ())
+    return FeedState(**values)

@@ -6,12 +6,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-from bot.core.models import Event, Level, Tally
+from bot.core.models import RESERVED_ID, DeliveryMode, Event, Level, Post, SubscriptionMode, Tally
 
 Key = tuple[str, str]
 """(election id, round): the identity of one tally."""
 
-ALL_ELECTIONS = "all"
+ALL_ELECTIONS = RESERVED_ID  # a subscription to every election
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +60,11 @@ class FeedState:
     last_success_at: datetime | None = None
     last_error: str | None = None
     last_error_at: datetime | None = None
-    failures: int = 0  # consecutive
+    failures: int = 0  # consecutive fetch failures (a document that does not parse is none)
     next_attempt_at: datetime | None = None
+    failed_hash: str | None = None  # the last document that did not parse: not parsed again
+    problems: tuple[dict[str, str | None], ...] = ()  # the last document's first problems
+    problem_count: int = 0
 
 
 class SubscriptionKind(StrEnum):
@@ -82,6 +85,8 @@ class Subscription:
     created_at: datetime
     guild_id: int | None = None
     mention_role_id: int | None = None
+    mode: SubscriptionMode = SubscriptionMode.POST
+    language: str | None = None
     created_by: int | None = None
     static: bool = False
     static_key: str | None = None
@@ -110,6 +115,8 @@ class StaticSubscription:
     mention_role_id: int | None = None
     guild_id: int | None = None
     webhook_url: str | None = field(default=None, repr=False)
+    mode: SubscriptionMode = SubscriptionMode.POST
+    language: str | None = None
 
     @property
     def key(self) -> str:
@@ -126,7 +133,9 @@ class StaticSyncReport:
     still_disabled: tuple[Subscription, ...] = ()
 
 
-class OutboxState(StrEnum):
+class DeliveryState(StrEnum):
+    """queued → sending (leased) → sent | failed; back to queued for a retry (DESIGN §7)."""
+
     QUEUED = "queued"
     SENDING = "sending"
     SENT = "sent"
@@ -134,16 +143,42 @@ class OutboxState(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """One post to enqueue for one target."""
+class StoredPost:
+    """A post and its id in the store."""
 
-    target: str  # "channel:123", "webhook:9", "dm:5" or "console"
+    id: int
+    post: Post
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A stored delivery: a post (or the span `first_post_id`..`post_id` of coalesced
+    posts) to one target. `nonce` is its idempotency key (≤ 25 characters)."""
+
+    id: int
+    post_id: int
+    first_post_id: int
+    target: str
+    subscription_id: int | None
     election_id: str
     round: str
+    mode: DeliveryMode
+    language: str | None
+    guild_id: int | None
+    mention_role_id: int | None
     events: tuple[Event, ...]
-    tally: Tally
-    subscription_id: int | None = None
-    mention_role_id: int | None = None
+    generation: int
+    seq: int
+    state: DeliveryState
+    lease_holder: str | None
+    lease_expires_at: datetime | None
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    message_id: int | None
+    created_at: datetime
+    settled_at: datetime | None
+    nonce: str
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -151,30 +186,13 @@ class OutboxItem:
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxRow:
-    """A stored delivery. `nonce` is its idempotency key (≤ 25 characters)."""
+class LiveMessage:
+    """The live message of one (target, election, round)."""
 
-    id: int
     target: str
     election_id: str
     round: str
-    events: tuple[Event, ...]
-    tally: Tally
-    subscription_id: int | None
-    mention_role_id: int | None
-    generation: int
-    nonce: str
-    state: OutboxState
-    attempts: int
-    next_attempt_at: datetime
-    last_error: str | None
-    created_at: datetime
-    sent_at: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class EnqueueReport:
-    """How `enqueue_many` placed its items."""
-
-    inserted: int = 0
-    coalesced: int = 0
+    message_id: int
+    channel_id: int | None = None
+    subscription_id: int | None = None
+    post_id: int | None = None

@@ -70,6 +70,7 @@ def id_type() -> Any:
 ELECTION_ID = String(100)
 ROUND = String(40)
 SOURCE = String(100)
+TARGET = String(64)
 
 store_meta = Table(
     "store_meta",
@@ -83,6 +84,7 @@ elections = Table(
     metadata,
     Column("id", ELECTION_ID, primary_key=True),
     Column("name", Text),
+    Column("short_name", Text),
     Column("aliases", json_type(), nullable=False),
     Column("case_number", String(40)),
     Column("unit", String(20), nullable=False),
@@ -164,6 +166,11 @@ feed_state = Table(
     Column("last_error_at", UTCDateTime),
     Column("failures", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime),
+    # The last document that fetched but did not parse: not parsed or logged twice.
+    Column("failed_hash", String(128)),
+    # The last document's problems (the first few) and how many there were, for /feeds.
+    Column("problems", json_type()),
+    Column("problem_count", Integer, nullable=False, server_default="0"),
 )
 
 subscriptions = Table(
@@ -176,6 +183,8 @@ subscriptions = Table(
     Column("guild_id", BigInteger),
     Column("election_id", ELECTION_ID, nullable=False),  # an election id, or "all"
     Column("level", String(8), nullable=False),
+    Column("mode", String(8), nullable=False, server_default="post"),
+    Column("language", String(8)),
     Column("mention_role_id", BigInteger),
     Column("created_by", BigInteger),
     Column("static", Boolean, nullable=False),
@@ -188,11 +197,31 @@ subscriptions = Table(
     Index(None, "election_id"),
 )
 
-outbox = Table(
-    "outbox",
+# One change of one (election, round), stored once however many targets it has (DESIGN §7).
+posts = Table(
+    "posts",
     metadata,
     Column("id", id_type(), primary_key=True, autoincrement=True),
-    Column("target", String(64), nullable=False),
+    Column("election_id", ELECTION_ID, nullable=False),
+    Column("round", ROUND, nullable=False),
+    Column("events", json_type(), nullable=False),
+    Column("tally", json_type(), nullable=False),
+    Column("previous", json_type()),  # NULL: the round had no published tally before
+    Column("other_rounds", json_type(), nullable=False),
+    Column("planned_at", UTCDateTime, nullable=False),
+    Index(None, "planned_at"),
+)
+
+# One post (or a span of coalesced posts, first_post_id..post_id) to one target.
+# State machine: queued -> sending (claimed: lease_holder until lease_expires_at) ->
+# sent | failed, or back to queued (retry later); an expired lease is claimable again.
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("id", id_type(), primary_key=True, autoincrement=True),
+    Column("post_id", id_type(), ForeignKey("posts.id"), nullable=False),
+    Column("first_post_id", id_type(), ForeignKey("posts.id"), nullable=False),
+    Column("target", TARGET, nullable=False),
     Column(
         "subscription_id",
         id_type(),
@@ -200,31 +229,80 @@ outbox = Table(
     ),
     Column("election_id", ELECTION_ID, nullable=False),
     Column("round", ROUND, nullable=False),
-    Column("events", json_type(), nullable=False),
-    Column("tally", json_type(), nullable=False),
+    Column("mode", String(12), nullable=False),
+    Column("language", String(8)),  # NULL: the guild's locale or the default, at render time
+    Column("guild_id", BigInteger),
     Column("mention_role_id", BigInteger),
-    Column("generation", Integer, nullable=False),
+    Column("events", json_type(), nullable=False),  # of the whole span
+    Column("generation", Integer, nullable=False),  # part of the nonce: new content, new nonce
+    Column("seq", Integer, nullable=False),  # rank in its post's fan-out: claims interleave
     Column("state", String(8), nullable=False),
+    Column("lease_holder", String(64)),
+    Column("lease_expires_at", UTCDateTime),
     Column("attempts", Integer, nullable=False),
     Column("next_attempt_at", UTCDateTime, nullable=False),
     Column("last_error", Text),
+    Column("message_id", BigInteger),  # the message it created (live messages edit it)
     Column("created_at", UTCDateTime, nullable=False),
-    Column("sent_at", UTCDateTime),
+    Column("settled_at", UTCDateTime),  # sent or failed
     Index(None, "subscription_id"),
-    # Claims walk queued rows in id order; coalescing looks up open rows by key.
+    Index(None, "post_id"),
+    Index(None, "first_post_id"),
     Index(
-        "ix_outbox_queued",
+        "ix_deliveries_queued",
+        "seq",
         "id",
         postgresql_where=text("state = 'queued'"),
         sqlite_where=text("state = 'queued'"),
     ),
     Index(
-        "ix_outbox_open_key",
+        "ix_deliveries_open_key",
+        "target",
         "election_id",
         "round",
-        "target",
+        "id",
         postgresql_where=text("state IN ('queued', 'sending')"),
         sqlite_where=text("state IN ('queued', 'sending')"),
     ),
+    Index(
+        "ix_deliveries_settled",
+        "settled_at",
+        postgresql_where=text("state IN ('sent', 'failed')"),
+        sqlite_where=text("state IN ('sent', 'failed')"),
+    ),
     sqlite_autoincrement=True,  # ids never reused: nonces derive from them
+)
+
+# The one live message of a (target, election, round), edited at every change (DESIGN §5).
+live_messages = Table(
+    "live_messages",
+    metadata,
+    Column("target", TARGET, primary_key=True),
+    Column("election_id", ELECTION_ID, primary_key=True),
+    Column("round", ROUND, primary_key=True),
+    Column("message_id", BigInteger, nullable=False),
+    Column("channel_id", BigInteger),
+    Column(
+        "subscription_id",
+        id_type(),
+        ForeignKey("subscriptions.id", ondelete="CASCADE"),
+    ),
+    Column("post_id", id_type()),  # the newest post it shows
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index(None, "subscription_id"),
+)
+
+# Every running `run` process: heartbeats share the request budget and tell who leads.
+processes = Table(
+    "processes",
+    metadata,
+    Column("id", String(64), primary_key=True),  # host:pid:random, new at every start
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("leader", Boolean, nullable=False),  # as of its last heartbeat
+    Column("shard_ids", String(200)),  # "0,1": the gateway shards it connects, if fixed
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("heartbeat_at", UTCDateTime, nullable=False),
+    Index(None, "heartbeat_at"),
 )

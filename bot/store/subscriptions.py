@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import and_, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.core.models import Level
+from bot.core.models import Level, SubscriptionMode
 from bot.store._sql import AnyRow, chunked, insert_for, utcnow
 from bot.store.records import (
     ALL_ELECTIONS,
@@ -40,6 +40,8 @@ class SubscriptionRepo:
         mention_role_id: int | None = None,
         created_by: int | None = None,
         webhook_url: str | None = None,
+        mode: SubscriptionMode = SubscriptionMode.POST,
+        language: str | None = None,
         now: datetime | None = None,
     ) -> tuple[Subscription, bool]:
         """Subscribe; when (kind, target, election) already exists, return it unchanged.
@@ -51,6 +53,8 @@ class SubscriptionRepo:
             "target_id": target_id,
             "election_id": election_id,
             "level": level.value,
+            "mode": mode.value,
+            "language": language,
             "guild_id": guild_id,
             "mention_role_id": mention_role_id,
             "created_by": created_by,
@@ -90,30 +94,34 @@ class SubscriptionRepo:
         return None if row is None else _subscription(row)
 
     async def update(
-        self, subscription_id: int, *, level: Level, mention_role_id: int | None
+        self,
+        subscription_id: int,
+        *,
+        level: Level,
+        mention_role_id: int | None,
+        mode: SubscriptionMode = SubscriptionMode.POST,
+        language: str | None = None,
+        guild_id: int | None = None,
     ) -> Subscription | None:
-        """Change level and mention role, and re-enable it (a repeated /subscribe is a retry)."""
-        await self._conn.execute(
-            update(subs_t)
-            .where(_c.id == subscription_id)
-            .values(
-                level=level.value,
-                mention_role_id=mention_role_id,
-                disabled_reason=None,
-                disabled_at=None,
-            )
-        )
+        """Change level, mention role, mode and language, and re-enable it (a repeated
+        /subscribe is a retry)."""
+        values: dict[str, Any] = {
+            "level": level.value,
+            "mention_role_id": mention_role_id,
+            "mode": mode.value,
+            "language": language,
+            "disabled_reason": None,
+            "disabled_at": None,
+        }
+        if guild_id is not None:
+            values["guild_id"] = guild_id
+        await self._conn.execute(update(subs_t).where(_c.id == subscription_id).values(values))
         return await self.get(subscription_id)
 
     async def remove(self, kind: SubscriptionKind, target_id: int, election_id: str) -> bool:
         """Unsubscribe a target from one election (or "all"); False when it was not there.
-        Its undelivered outbox rows go with it."""
+        Its undelivered deliveries and its live messages go with it."""
         result = await self._conn.execute(delete(subs_t).where(_same(kind, target_id, election_id)))
-        return bool(result.rowcount)
-
-    async def remove_id(self, subscription_id: int) -> bool:
-        """Delete one subscription by id (and its undelivered outbox rows)."""
-        result = await self._conn.execute(delete(subs_t).where(_c.id == subscription_id))
         return bool(result.rowcount)
 
     async def channels_without_guild(self) -> list[Subscription]:
@@ -223,6 +231,8 @@ def _static_values(entry: StaticSubscription) -> dict[str, Any]:
     """The columns a static entry sets (it re-enables: a changed entry is a retry)."""
     return {
         "level": entry.level.value,
+        "mode": entry.mode.value,
+        "language": entry.language,
         "mention_role_id": entry.mention_role_id,
         "guild_id": entry.guild_id,
         "webhook_url": entry.webhook_url,
@@ -236,6 +246,8 @@ def _static_values(entry: StaticSubscription) -> dict[str, Any]:
 def _same_settings(current: Subscription, entry: StaticSubscription) -> bool:
     return (
         current.level == entry.level
+        and current.mode == entry.mode
+        and current.language == entry.language
         and current.mention_role_id == entry.mention_role_id
         and current.guild_id == entry.guild_id
         and current.webhook_url == entry.webhook_url
@@ -249,6 +261,8 @@ def _subscription(row: AnyRow) -> Subscription:
         target_id=row.target_id,
         election_id=row.election_id,
         level=Level(row.level),
+        mode=SubscriptionMode(row.mode),
+        language=row.language,
         created_at=row.created_at,
         guild_id=row.guild_id,
         mention_role_id=row.mention_role_id,

@@ -6,9 +6,11 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.store.deliveries import DeliveryRepo
 from bot.store.elections import ElectionRepo
 from bot.store.feeds import FeedStateRepo
-from bot.store.outbox import OutboxRepo
+from bot.store.live import LiveMessageRepo
+from bot.store.posts import PostRepo
 from bot.store.subscriptions import SubscriptionRepo
 from bot.store.tallies import PublishedRepo, SourceTallyRepo
 
@@ -17,7 +19,7 @@ class UnitOfWork:
     """What `Store.transaction()` yields: all of it commits together, or none of it.
 
     `elections`, `tallies` (source tallies and history), `published`, `feeds` (feed state),
-    `subscriptions`, `outbox`.
+    `subscriptions`, `posts`, `deliveries`, `live` (live messages).
     """
 
     def __init__(self, conn: AsyncConnection, nonce_salt: Callable[[], Awaitable[str]]) -> None:
@@ -27,4 +29,6 @@ class UnitOfWork:
         self.published = PublishedRepo(conn)
         self.feeds = FeedStateRepo(conn)
         self.subscriptions = SubscriptionRepo(conn)
-        self.outbox = OutboxRepo(conn, nonce_salt)
+        self.posts = PostRepo(conn)
+        self.deliveries = DeliveryRepo(conn, nonce_salt)
+        self.live = LiveMessageRepo(conn)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli.root import build_runtime
 from bot.demo.replay import closing_words, load_steps, run_demo
 from tests.conftest import REPO_ROOT
 
@@ -17,7 +18,7 @@ PNG = b"\x89PNG\r\n\x1a\n"
 
 async def test_demo_prints_jfk8_and_bessemer_with_the_real_figures(tmp_path: Path) -> None:
     out = io.StringIO()
-    charts = await run_demo(tmp_path / "charts", out)
+    charts = await run_demo(build_runtime, tmp_path / "charts", out)
     text = out.getvalue()
     assert "a first document is a silent baseline" in text
     assert "JFK8: count paused" in text and "1,518–1,154" in text

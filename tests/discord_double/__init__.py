@@ -39,10 +39,28 @@ roles and overwrites (or given explicitly); nothing is enforced unless `fail_nex
 Recorded: `messages` (channel id -> message dicts, nonce included, DMs and webhook posts too;
 interaction answers live on their `InteractionHandle`), `uploads(message)`, `commands(guild)`,
 `interactions`, `requests`, `stats` (429s sent, nonce hits...), `gateway.connections`.
-Failures: `fail_next(channel id | webhook id | "POST /channels/*/messages", 403|404|429|5xx,
-times=, retry_after=, global_=, code=)`. Benchmarks: `DiscordDouble(spec, global_limit=50)`
-answers real global 429s beyond 50 requests per fixed 1 s window (interaction endpoints
-exempt) and counts them in `stats.global_429s`.
+Edits (`PATCH /channels/{id}/messages/{id}` and a webhook's `PATCH /webhooks/{id}/{token}/
+messages/{id}`, bodies checked like every other): `message(id)` is a message as it stands,
+`edits(message)` its `Edit`s (body, time, the pings the edit would carry), `wait_for_edits`;
+`delete_message(message)` deletes one as a moderator would, and an edit of it then gets 404
+Unknown Message (10008); so does `fail_next(message_id, 404)`. Only the bot's own messages
+(a webhook's own) can be edited (403 50005 otherwise).
+Failures: `fail_next(channel id | webhook id | message id | "POST /channels/*/messages",
+403|404|429|5xx, times=, retry_after=, global_=, code=)`. Rates: every request towards the
+global limit is counted (interaction endpoints exempt): `peak_requests_per_window` (fixed 1 s
+windows) and `peak_in_any_window(1.0)` (sliding), for "never more than 50 in any second"
+across several bot processes. Benchmarks: `DiscordDouble(spec, global_limit=50)` also
+answers real global 429s beyond 50 requests per fixed 1 s window and counts them in
+`stats.global_429s`.
+
+Several bots at once (processes on `discord.api_base`, or clients in one test): each
+IDENTIFY opens a session of its own on its `shard` [id, count] ([0, 1] without one); READY
+and GUILD_CREATE carry that shard's guilds, and `dispatch` sends a guild's events to the
+sessions of its shard, (guild_id >> 22) % count (events without a guild go to shard 0).
+`world.add_guild(name, shard=(1, 2))` makes a guild on a given shard,
+`world.recommended_shards` is what `/gateway/bot` advises, `gateway.sessions`,
+`gateway.shards` (every IDENTIFY's) and `gateway.connected_shards()` tell who is connected,
+and `drop_gateway(shard=1)` drops one shard. A shard id ≥ the count is closed with 4010.
 
 Beyond DESIGN §10's list of what discord.py sends outside the spec (embed `flags`, command
 `nsfw`, `tts` on edits, integer role ids in `allowed_mentions`), two more are allowed because

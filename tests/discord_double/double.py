@@ -23,7 +23,7 @@ from .interactions import (
 from .limits import FailureRule
 from .payloads import Json
 from .server import DoubleServer
-from .state import Problem, RequestRecord, Stats, Upload
+from .state import Edit, Problem, RequestRecord, Stats, Upload
 from .world import Channel, Guild, Perm, Role, User
 
 T = TypeVar("T")
@@ -99,6 +99,22 @@ class DiscordDouble(DoubleServer):
     def dm_messages(self, user: User | int) -> list[Json]:
         channel = self.world.dm_channels.get(_id(user))
         return self.channel_messages(channel) if channel else []
+
+    def message(self, message: Json | int) -> Json | None:
+        """A message as it stands now, edits applied (None once deleted)."""
+        return self.state.by_id.get(_message_id(message))
+
+    def edits(self, message: Json | int) -> list[Edit]:
+        """Every edit of a message, in order (`edit.body`, `edit.pings`), deleted ones too."""
+        return list(self.state.edits.get(_message_id(message), []))
+
+    def delete_message(self, message: Json | int) -> Json:
+        """Delete a message, as a moderator would: the next edit of it is 404 Unknown
+        Message (10008). Returns the message as it was."""
+        found = self.state.by_id.get(_message_id(message))
+        if found is None:
+            raise KeyError(f"no message {_message_id(message)}")
+        return self.state.delete_message(int(found["channel_id"]), int(found["id"]))
 
     def uploads(self, message: Json | int) -> list[Upload]:
         """The files uploaded with a message (by message dict or id)."""
@@ -194,18 +210,35 @@ class DiscordDouble(DoubleServer):
 
         return await self.wait_until(probe, timeout, f"{count} message(s) in channel {key}")
 
-    async def wait_until_ready(self, timeout: float = 5.0) -> None:
-        """Until the bot identified and was sent READY and its GUILD_CREATEs."""
-        await self.wait_until(lambda: self.gateway.identifies > 0, timeout, "IDENTIFY")
+    async def wait_for_edits(
+        self, message: Json | int, count: int = 1, timeout: float = 5.0
+    ) -> list[Edit]:
+        """The message's edits once there are at least `count`."""
+        key = _message_id(message)
+
+        def probe() -> list[Edit] | None:
+            found = self.state.edits.get(key, [])
+            return list(found) if len(found) >= count else None
+
+        return await self.wait_until(probe, timeout, f"{count} edit(s) of message {key}")
+
+    async def wait_until_ready(self, timeout: float = 5.0, identifies: int = 1) -> None:
+        """Until the bots identified `identifies` times (one per shard connected) and were
+        sent READY and their GUILD_CREATEs."""
+        await self.wait_until(
+            lambda: self.gateway.identifies >= identifies, timeout, f"{identifies} IDENTIFY"
+        )
 
     # -- gateway ----------------------------------------------------------------------
 
-    async def dispatch(self, event: str, data: Json) -> None:
-        await self.gateway.dispatch(event, data)
+    async def dispatch(self, event: str, data: Json, *, shard: int | None = None) -> None:
+        """To the sessions of the shard carrying `data["guild_id"]` (or `shard`)."""
+        await self.gateway.dispatch(event, data, shard=shard)
 
-    async def drop_gateway(self, code: int = 4000) -> None:
-        """Close the bot's websocket as a network failure would; it should RESUME."""
-        await self.gateway.drop(code)
+    async def drop_gateway(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close the bots' websockets (or one shard's) as a network failure would; they
+        should RESUME."""
+        await self.gateway.drop(code, shard=shard)
 
     async def push_channel_update(self, channel: Channel) -> None:
         """CHANNEL_UPDATE, after changing a channel's overwrites once the bot is connected."""
@@ -315,6 +348,10 @@ class _Who:
 
 def _default(value: int | None, compute: Callable[[], int]) -> int:
     return compute() if value is None else value
+
+
+def _message_id(message: Json | int) -> int:
+    return int(message["id"]) if isinstance(message, dict) else message
 
 
 def _id(thing: Channel | Guild | User | Role | int) -> int:

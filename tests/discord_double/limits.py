@@ -34,6 +34,7 @@ ERROR_CODES = {
     10063: "Unknown application command",
     40060: "Interaction has already been acknowledged.",
     50001: "Missing Access",
+    50005: "Cannot edit a message authored by another user",
     50007: "Cannot send messages to this user",
     50013: "Missing Permissions",
     50035: "Invalid Form Body",
@@ -75,19 +76,23 @@ class FailureRule:
     def spent(self) -> bool:
         return self.times is not None and self.hits >= self.times
 
-    def reply(self, template: str) -> Reply:
+    def reply(self, template: str, params: dict[str, str]) -> Reply:
         self.hits += 1
         if self.status == 429:
             return rate_limited(self.retry_after, global_=self.global_, limit=1, bucket=template)
-        return error(self.status, default_code(self, template) if self.code is None else self.code)
+        code = default_code(self, template, params) if self.code is None else self.code
+        return error(self.status, code)
 
 
-def default_code(rule: FailureRule, template: str) -> int:
-    """Discord's usual error code for this status on this kind of route."""
+def default_code(rule: FailureRule, template: str, params: dict[str, str]) -> int:
+    """Discord's usual error code for this status on this kind of route: a 404 aimed at a
+    message id is Unknown Message (10008)."""
     if rule.status == 403:
         return 50001
     if rule.status != 404:
         return 0
+    if isinstance(rule.target, int) and params.get("message_id") == str(rule.target):
+        return 10008
     for prefix, code in (
         ("/interactions/", 10062),
         ("/webhooks/", 10015),
@@ -132,9 +137,10 @@ def window_headers(limit: int, remaining: int, reset_after: float, bucket: str) 
 
 
 class FixedWindows:
-    """Counts in fixed windows of `window` seconds from `origin` (Discord's global limit)."""
+    """Counts in fixed windows of `window` seconds from `origin` (Discord's global limit);
+    with `limit` None it only counts."""
 
-    def __init__(self, limit: int, window: float, origin: float) -> None:
+    def __init__(self, limit: int | None, window: float, origin: float) -> None:
         self.limit = limit
         self.window = window
         self.origin = origin
@@ -144,12 +150,13 @@ class FixedWindows:
         """None if a request may go now (and count it), else the seconds to the next window."""
         index = int((now - self.origin) // self.window)
         used = self.counts.get(index, 0)
-        if used >= self.limit:
+        if self.limit is not None and used >= self.limit:
             return self.origin + (index + 1) * self.window - now
         self.counts[index] = used + 1
         return None
 
     def remaining(self, now: float) -> tuple[int, float]:
+        assert self.limit is not None, "only a limited window has a remainder"
         index = int((now - self.origin) // self.window)
         reset_after = self.origin + (index + 1) * self.window - now
         return self.limit - self.counts.get(index, 0), reset_after

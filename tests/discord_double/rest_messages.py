@@ -28,15 +28,23 @@ class MessageRoutes:
 
     def routes(self) -> list[Route]:
         hook = "/webhooks/{webhook_id}/{webhook_token}"
+        message = "/channels/{channel_id}/messages/{message_id}"
         return [
             Route("POST", "/channels/{channel_id}/messages", self.create, bucket="channel_id"),
+            Route("PATCH", message, self.edit, bucket="channel_id"),
             Route("POST", hook, self.execute, bot_auth=False, bucket="webhook_id"),
             Route("GET", hook, self.get_webhook, bot_auth=False),
             Route("GET", hook + "/messages/@original", self.get_original, bot_auth=False),
             Route("PATCH", hook + "/messages/@original", self.edit_original, bot_auth=False),
             Route("DELETE", hook + "/messages/@original", self.delete_original, bot_auth=False),
             Route("GET", hook + "/messages/{message_id}", self.get_followup, bot_auth=False),
-            Route("PATCH", hook + "/messages/{message_id}", self.edit_followup, bot_auth=False),
+            Route(
+                "PATCH",
+                hook + "/messages/{message_id}",
+                self.edit_webhook_message,
+                bot_auth=False,
+                bucket="webhook_id",
+            ),
             Route(
                 "POST",
                 "/interactions/{interaction_id}/{interaction_token}/callback",
@@ -57,6 +65,34 @@ class MessageRoutes:
         message = self.state.build_message(channel, call.body, author, call.uploads)
         self.state.record(channel, message)
         self.state.remember_nonce(channel.id, call.body, call.now, message)
+        return ok(message)
+
+    async def edit(self, call: Call) -> Reply:
+        """PATCH /channels/{id}/messages/{id}: the bot edits one of its own messages."""
+        channel = self.world.channels.get(call.id("channel_id"))
+        if channel is None:
+            return error(404, 10003)
+        message = self.state.find_message(channel.id, call.id("message_id"))
+        if message is None:
+            return error(404, 10008)
+        if message.get("webhook_id") or message["author"]["id"] != str(self.world.bot.id):
+            return error(403, 50005)
+        self.state.apply_edit(channel, message, call.body, call.uploads, call.now)
+        return ok(message)
+
+    async def edit_webhook_message(self, call: Call) -> Reply:
+        """PATCH /webhooks/{id}/{token}/messages/{id}: a message the webhook sent, or an
+        interaction followup (the application's own webhook)."""
+        if self._interaction_of(call) is not None:
+            return await self.edit_followup(call)
+        webhook = self.world.webhooks.get(call.id("webhook_id"))
+        if webhook is None or webhook.token != call.params["webhook_token"]:
+            return error(404, 10015)
+        channel = self.world.channels[webhook.channel_id]
+        message = self.state.find_message(channel.id, call.id("message_id"))
+        if message is None or message.get("webhook_id") != str(webhook.id):
+            return error(404, 10008)
+        self.state.apply_edit(channel, message, call.body, call.uploads, call.now)
         return ok(message)
 
     async def execute(self, call: Call) -> Reply:

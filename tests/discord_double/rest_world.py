@@ -64,7 +64,8 @@ class WorldRoutes:
 
     async def gateway_bot(self, call: Call) -> Reply:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}
-        return ok({"url": self.ws_url(), "shards": 1, "session_start_limit": limit})
+        shards = self.world.recommended_shards
+        return ok({"url": self.ws_url(), "shards": shards, "session_start_limit": limit})
 
     async def me(self, call: Call) -> Reply:
         return ok(payloads.current_user(self.world.bot))

@@ -13,7 +13,7 @@ from typing import Any, Self
 from aiohttp import BodyPartReader, web
 
 from . import payloads
-from .gateway import Gateway
+from .gateway import Gateway, Shard, covers
 from .limits import FailureRule, FixedWindows, Reply, RouteBuckets, error, rate_limited
 from .openapi import OpenApiSpec, Operation, limit_errors, load_spec, message_of
 from .payloads import Json
@@ -94,8 +94,8 @@ class DoubleServer:
         self.port = int(sock.getsockname()[1])
         await web.SockSite(self._runner, sock).start()
         self._origin = asyncio.get_running_loop().time()
-        if self.global_limit is not None:
-            self._windows = FixedWindows(self.global_limit, self.global_window, self._origin)
+        # Counted always (peaks for the tests); enforced only with a `global_limit`.
+        self._windows = FixedWindows(self.global_limit, self.global_window, self._origin)
         self._buckets = RouteBuckets(self._route_limit, 1.0, self._origin)
         log.debug("Discord double listening on %s", self.base_url)
 
@@ -119,14 +119,27 @@ class DoubleServer:
 
     @property
     def peak_requests_per_window(self) -> int:
-        """The most requests admitted in one global window (global limit mode only)."""
+        """The most requests admitted in one fixed global window (interactions exempt)."""
         return self._windows.peak() if self._windows else 0
+
+    def peak_in_any_window(self, seconds: float = 1.0) -> int:
+        """The most requests that count towards the global limit (every one the bots sent,
+        429s and unknown routes included, interactions exempt) that arrived within any
+        `seconds`: a sliding window, so it is at least the fixed windows' peak."""
+        stamps = [r.at for r in self.state.requests if r.global_]
+        peak = start = 0
+        for end, stamp in enumerate(stamps):  # records are in arrival order
+            while stamp - stamps[start] >= seconds:
+                start += 1
+            peak = max(peak, end - start + 1)
+        return peak
 
     async def _handle(self, request: web.Request) -> web.Response:
         now = asyncio.get_running_loop().time()
         method, path = request.method, request.path
         body: Any = None
         template = None
+        exempt = False
         if not path.startswith("/api/v10/"):
             reply = self._unknown(method, path, "not under /api/v10")
         else:
@@ -137,9 +150,12 @@ class DoubleServer:
                 reply = self._unknown(method, path, _why_unknown(op, path_known))
             else:
                 template = op.template
+                exempt = self._exempt(template, params)
                 body, reply = await self._answer(request, path, route, op, params, now)
         self.state.stats.requests += 1
-        self.state.requests.append(RequestRecord(method, path, template, reply.status, body, now))
+        self.state.requests.append(
+            RequestRecord(method, path, template, reply.status, body, now, not exempt)
+        )
         return _to_response(reply)
 
     async def _answer(
@@ -177,24 +193,26 @@ class DoubleServer:
         for rule in self.failures:
             if not rule.spent() and rule.matches(call.method, call.path, call.params):
                 self.state.stats.injected_failures += 1
-                return rule.reply(call.template)
-        if self._windows is not None and not self._is_interaction(call):
+                return rule.reply(call.template, call.params)
+        exempt = self._exempt(call.template, call.params)
+        if self._windows is not None and not exempt:
             wait = self._windows.admit(call.now)
             if wait is not None:
+                assert self._windows.limit is not None
                 self.state.stats.global_429s += 1
                 return rate_limited(wait, global_=True, limit=self._windows.limit, bucket="global")
-        if route.bucket is None or self._buckets is None or self._is_interaction(call):
+        if route.bucket is None or self._buckets is None or exempt:
             return {}
         taken = self._buckets.take(call.template, call.params[route.bucket], call.now)
         if isinstance(taken, Reply):
             self.state.stats.route_429s += 1
         return taken
 
-    def _is_interaction(self, call: Call) -> bool:
+    def _exempt(self, template: str, params: dict[str, str]) -> bool:
         """Interaction endpoints are exempt from the global limit (Discord's rule)."""
-        return call.template.startswith("/interactions/") or (
-            call.template.startswith("/webhooks/")
-            and call.id("webhook_id") == self.world.application_id
+        return template.startswith("/interactions/") or (
+            template.startswith("/webhooks/")
+            and int(params["webhook_id"]) == self.world.application_id
         )
 
     def _unknown(self, method: str, path: str, why: str) -> Reply:
@@ -204,16 +222,18 @@ class DoubleServer:
     def _ws_problem(self, kind: str, detail: str) -> None:
         self.state.problem(kind, "WS", "/gateway", detail)
 
-    def _ready_payload(self, session_id: str) -> Json:
+    def _ready_payload(self, session_id: str, shard: Shard) -> Json:
         world = self.world
         return {
             "v": 10,
             "user": payloads.current_user(world.bot),
-            "guilds": [{"id": str(g), "unavailable": True} for g in world.guilds],
+            "guilds": [
+                {"id": str(g), "unavailable": True} for g in world.guilds if covers(shard, g)
+            ],
             "session_id": session_id,
             "session_type": "normal",
             "resume_gateway_url": self.resume_gateway_url,
-            "shard": [0, 1],
+            "shard": list(shard),
             "application": {"id": str(world.application_id), "flags": 1 << 19},
             "private_channels": [],
             "relationships": [],
@@ -224,8 +244,12 @@ class DoubleServer:
             "_trace": ["discord-double"],
         }
 
-    def _guild_payloads(self) -> list[Json]:
-        return [payloads.guild_create(g, self.world) for g in self.world.guilds.values()]
+    def _guild_payloads(self, shard: Shard) -> list[Json]:
+        return [
+            payloads.guild_create(g, self.world)
+            for g in self.world.guilds.values()
+            if covers(shard, g.id)
+        ]
 
 
 def _why_unknown(op: Operation | None, path_known: bool) -> str:

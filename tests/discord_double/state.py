@@ -9,7 +9,7 @@ from typing import Any
 
 from . import payloads
 from .interactions import Changes, InteractionHandle
-from .mentions import pings
+from .mentions import Pings, pings
 from .payloads import Json
 from .world import Channel, World
 
@@ -39,7 +39,8 @@ class Upload:
 
 @dataclass(frozen=True)
 class RequestRecord:
-    """One REST request as answered (body parsed; None when there was none)."""
+    """One REST request as answered (body parsed; None when there was none). `global_`:
+    it counts towards the global rate limit (interaction endpoints do not)."""
 
     method: str
     path: str
@@ -47,6 +48,7 @@ class RequestRecord:
     status: int
     body: Any
     at: float
+    global_: bool = True
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,19 @@ class Call:
 
     def flag(self, name: str) -> bool:
         return self.query.get(name, "").lower() in ("1", "true")
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One edit of a message as the double applied it: the body sent, when, and the pings
+    the edited content resolves to under the edit's `allowed_mentions` (Discord notifies
+    nobody for an edit, but a body without `allowed_mentions` would parse everything)."""
+
+    message_id: int
+    channel_id: int
+    body: Json
+    at: float
+    pings: Pings
 
 
 @dataclass
@@ -100,6 +115,8 @@ class State:
     requests: list[RequestRecord] = field(default_factory=list)
     stats: Stats = field(default_factory=Stats)
     nonces: dict[tuple[int, str], _NonceEntry] = field(default_factory=dict)
+    edits: defaultdict[int, list[Edit]] = field(default_factory=lambda: defaultdict(list))
+    by_id: dict[int, Json] = field(default_factory=dict)  # every message still there, by id
 
     def problem(self, kind: str, method: str, path: str, detail: str) -> None:
         self.problems.append(Problem(kind, method, path, detail))
@@ -135,7 +152,44 @@ class State:
         """Keep a message posted in a channel (bot, DM or webhook message)."""
         channel.last_message_id = int(message["id"])
         self.messages[channel.id].append(message)
+        self.by_id[int(message["id"])] = message
         self.changes.notify()
+
+    def find_message(self, channel_id: int, message_id: int) -> Json | None:
+        """A message still in that channel (None once deleted, or elsewhere)."""
+        message = self.by_id.get(message_id)
+        return message if message and int(message["channel_id"]) == channel_id else None
+
+    def delete_message(self, channel_id: int, message_id: int) -> Json:
+        """Remove a message, as a moderator would; its edits stay recorded."""
+        message = self.find_message(channel_id, message_id)
+        if message is None:
+            raise KeyError(f"no message {message_id} in channel {channel_id}")
+        del self.by_id[message_id]
+        self.messages[channel_id].remove(message)
+        self.changes.notify()
+        return message
+
+    def apply_edit(
+        self, channel: Channel, message: Json, body: Json, uploads: list[Upload], now: float
+    ) -> Edit:
+        """Change the message as Discord does for a PATCH, and record the edit."""
+        for key in _EDITABLE:
+            if key in body:
+                message[key] = body[key] if body[key] is not None else _CLEARED.get(key)
+        if "attachments" in body or uploads:
+            kept_ids = {str(a.get("id")) for a in body.get("attachments") or []}
+            kept = [a for a in message.get("attachments") or [] if a["id"] in kept_ids]
+            message["attachments"] = kept + [self._attachment(channel.id, u) for u in uploads]
+            if uploads:
+                self.uploads[int(message["id"])] = list(uploads)
+        message["edited_timestamp"] = payloads.now_iso()
+        found = pings(str(message.get("content") or ""), body.get("allowed_mentions"))
+        self._set_pings(message, channel, {**body, "content": message.get("content") or ""})
+        edit = Edit(int(message["id"]), channel.id, body, now, found)
+        self.edits[edit.message_id].append(edit)
+        self.changes.notify()
+        return edit
 
     def nonce_hit(self, channel_id: int, body: Json, now: float, window: float) -> Json | None:
         """The first message for a repeated enforced nonce within the window, if any."""
@@ -177,6 +231,12 @@ class State:
         message["mentions"] = [
             payloads.user(self.world.users[u]) for u in found.users if u in self.world.users
         ]
+
+
+# What a PATCH may change (`attachments` apart; `allowed_mentions` is no message field), and
+# what `null` clears it to.
+_EDITABLE = ("content", "embeds", "components", "flags", "poll")
+_CLEARED: dict[str, Any] = {"content": "", "embeds": [], "components": [], "flags": 0}
 
 
 def _content_type(upload: Upload) -> str:

@@ -151,6 +151,7 @@ class World:
         self.channels: dict[int, Channel] = {}
         self.webhooks: dict[int, Webhook] = {}
         self.dm_channels: dict[int, Channel] = {}  # by recipient user id
+        self.recommended_shards = 1  # what GET /gateway/bot advises (discord.py's auto shards)
         self.bot = self.add_user(bot_name, bot=True)
         self.application_id = self.next_id()
         self.owner = self.add_user("owner")
@@ -158,15 +159,28 @@ class World:
     def next_id(self) -> int:
         return next(self._ids)
 
+    def _id_on_shard(self, shard_id: int, shard_count: int) -> int:
+        """A fresh id whose guild lands on the shard: (id >> 22) % count == shard_id. Ids
+        counted up share one millisecond, so the millisecond is moved forward by < count;
+        the counted ids would need millions of steps to meet it."""
+        fresh = self.next_id()
+        millisecond = fresh >> 22
+        millisecond += (shard_id - millisecond) % shard_count
+        return (millisecond << 22) | (fresh & ((1 << 22) - 1))
+
     def add_user(self, username: str, *, bot: bool = False) -> User:
         user = User(self.next_id(), username, bot)
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, owner: User | None = None) -> Guild:
-        """A guild owned by `owner` (default: the application's owner), with the bot in it."""
+    def add_guild(
+        self, name: str, owner: User | None = None, *, shard: tuple[int, int] | None = None
+    ) -> Guild:
+        """A guild owned by `owner` (default: the application's owner), with the bot in it;
+        with `shard` (id, count), its id puts it on that gateway shard."""
         owner = owner or self.owner
-        guild = Guild(self.next_id(), name, owner.id)
+        guild_id = self.next_id() if shard is None else self._id_on_shard(*shard)
+        guild = Guild(guild_id, name, owner.id)
         guild.roles[guild.id] = Role(guild.id, guild.id, "@everyone", int(EVERYONE_DEFAULT))
         self.guilds[guild.id] = guild
         bot_role = self.add_role(guild, self.bot.username, BOT_ROLE_DEFAULT, managed=True)

@@ -3,6 +3,7 @@ server on 127.0.0.1 and a real SQLite store."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bot.cli.discord_run import compose_bot
 from bot.config import DiscordSettings, ElectionSettings, FeedSettings, Settings
 from bot.discord.client import TallyBot
 from bot.store import Store
@@ -51,9 +53,7 @@ class BotRig:
         await self.store.migrate()
         self._stack.push_async_callback(self.store.close)
         session = await self._stack.enter_async_context(aiohttp.ClientSession())
-        bot = TallyBot(
-            settings=self.settings(), store=self.store, session=session, guild_ready_timeout=0.05
-        )
+        bot = compose_bot(self.settings(), self.store, session, guild_ready_timeout=0.05)
         self.bot = await self._stack.enter_async_context(running(bot))
         await self.double.wait_until(
             lambda: self.double.commands(self.double.guild), 5, "commands synced"
@@ -64,6 +64,18 @@ class BotRig:
         if self._stack is not None:
             await self._stack.aclose()
             self._stack = None
+
+    async def baseline_stored(self, timeout: float = 10.0) -> None:
+        """Until the feed's first document is in the store (fetched is not yet planned)."""
+        assert self.store is not None
+        store = self.store
+        for _ in range(int(timeout / 0.02)):
+            async with store.read() as uow:
+                state = await uow.feeds.get("organizers")
+            if state is not None and state.baseline_done:
+                return
+            await asyncio.sleep(0.02)
+        raise AssertionError("the baseline was not stored")
 
     async def publish(self, document: dict[str, Any], fetched: int = 1) -> None:
         self.server.set_document(document)
@@ -77,6 +89,7 @@ async def rig(patched_discord: DiscordDouble, tmp_path: Path) -> AsyncIterator[B
         rig = BotRig(patched_discord, tmp_path, server)
         await rig.start()
         await server.wait_fetched(1)
+        await rig.baseline_stored()
         try:
             yield rig
         finally:

@@ -159,10 +159,8 @@ async def test_a_restart_mid_fan_out_sends_no_duplicates(rig: BotRig) -> None:
 
 
 async def test_the_dry_run_body_is_the_body_the_sender_sends(rig: BotRig) -> None:
-    from datetime import UTC, datetime
-
     from bot.core.models import Election
-    from bot.services.delivery import render_for_row
+    from bot.services.rendering import RenderCache, render_delivery_body
 
     await subscribe(rig)
     document = jfk8("paused", 1518, 1154)
@@ -171,15 +169,19 @@ async def test_the_dry_run_body_is_the_body_the_sender_sends(rig: BotRig) -> Non
     [sent] = await rig.double.wait_for_messages(rig.double.channel)
     assert rig.store is not None
     async with rig.store.read() as uow:
-        row = await uow.outbox.get(1)
+        [delivery] = [d for i in range(1, 5) if (d := await uow.deliveries.get(i))]
+        post = (await uow.posts.get_many([delivery.post_id]))[delivery.post_id]
         election = await uow.elections.get("jfk8")
-    assert row is not None and row.target == f"channel:{rig.double.channel.id}"
-    printed = render_for_row(row, election or Election("jfk8"), (), datetime.now(UTC))
+    assert delivery.target == f"channel:{rig.double.channel.id}"
+    # What the dry run's printer is handed for this delivery: the same cache, the same body.
+    printed = RenderCache(render_delivery_body).render(
+        election or Election("jfk8"), post, delivery, "en", delivery.mode
+    )
     assert sent["content"] == printed["content"]
     [embed] = sent["embeds"]
     for key, value in printed["embeds"][0].items():
         assert embed[key] == value, key
-    assert sent["nonce"] == row.nonce
+    assert sent["nonce"] == delivery.nonce
 
 
 async def test_config_subscriptions_are_listed_in_their_server(rig: BotRig) -> None:

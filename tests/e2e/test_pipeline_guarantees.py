@@ -29,7 +29,7 @@ def static_channels(count: int) -> str:
 
 def sent_targets(database: Path) -> set[str]:
     with sqlite3.connect(database) as conn:
-        rows = conn.execute("SELECT target FROM outbox WHERE state = 'sent'").fetchall()
+        rows = conn.execute("SELECT target FROM deliveries WHERE state = 'sent'").fetchall()
     return {target for (target,) in rows}
 
 
@@ -43,8 +43,7 @@ async def test_kill_9_while_deliveries_are_queued_loses_nothing(tmp_path: Path) 
         )
         database = tmp_path / "tally.db"
         url = f"sqlite+aiosqlite:///{database}"
-        slow = {"TALLYBOT_DRY_RUN_DELAY": "0.4"}
-        first = BotProcess(config, url, tmp_path / "first.log", env=slow)
+        first = BotProcess(config, url, tmp_path / "first.log", slow_printer_s=0.4)
         await first.start()
         await server.wait_fetched(1)
         server.set_document(jfk8("counting", 40, 25))
@@ -101,7 +100,7 @@ async def test_the_official_tally_takes_over_and_a_lagging_feed_posts_no_correct
         assert "unofficial" not in str(official["message"]).lower()
 
 
-async def test_two_processes_never_overlap_a_poll_loop_on_exit(tmp_path: Path) -> None:
+async def test_sigterm_during_a_poll_lets_it_finish_and_exits_cleanly(tmp_path: Path) -> None:
     """SIGTERM during a poll: the poll's transaction finishes, the process exits 0."""
     async with serve_feed() as server:
         server.set_document(jfk8("counting", 1, 1))

@@ -7,7 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.core.models import Choice, Election, SourceKind, Status, Tally
+from babel.numbers import format_decimal, format_percent
+
+from bot.core.models import Choice, Election, Event, Post, SourceKind, Status, Tally
+from bot.render.i18n import LOCALES
 
 NOW = datetime(2022, 4, 1, 18, 0, tzinfo=UTC)
 
@@ -19,6 +22,7 @@ JFK8 = Election(
 BESSEMER = Election(
     id="bessemer",
     name="Amazon BHM1 (Bessemer, AL)",
+    short_name="Bessemer",
     case_number="10-RC-269250",
 )
 
@@ -95,3 +99,32 @@ def jfk8_history() -> list[tuple[datetime, Tally]]:
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def post_of(
+    tally: Tally,
+    *events: Event,
+    previous: Tally | None = None,
+    other_rounds: tuple[Tally, ...] = (),
+    planned_at: datetime | None = NOW,
+) -> Post:
+    """A post of `tally`'s (election, round) with these events."""
+    return Post(
+        election_id=tally.election_id,
+        round=tally.round,
+        events=events,
+        tally=tally,
+        previous=previous,
+        other_rounds=other_rounds,
+        planned_at=planned_at,
+    )
+
+
+def num(value: int, language: str = "en") -> str:
+    """A whole number as Babel writes it for the language's locale."""
+    return format_decimal(value, locale=LOCALES[language])
+
+
+def pct(fraction: float, language: str = "en") -> str:
+    """A whole or one-decimal percent as Babel writes it for the language's locale."""
+    return format_percent(fraction, format="#,##0.#%", locale=LOCALES[language])

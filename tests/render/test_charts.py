@@ -8,10 +8,18 @@ import sys
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from bot.core.models import Election, Status, Tally
-from bot.render.charts import chart_size, render_history_png, render_history_png_async
+import pytest
 
-from .builders import BESSEMER, JFK8, NOW, REPO_ROOT, bessemer_2021, jfk8_history, rwdsu
+from bot.core.models import LANGUAGES, Election, Status, Tally
+from bot.render.charts import (
+    chart_size,
+    history_figure,
+    render_history_png,
+    render_history_png_async,
+)
+from bot.render.i18n import translator
+
+from .builders import BESSEMER, JFK8, NOW, REPO_ROOT, bessemer_2021, jfk8_history, num, rwdsu
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -78,6 +86,8 @@ def test_importing_render_does_not_import_matplotlib() -> None:
     code = (
         "import sys\n"
         "import bot.render.charts, bot.render.messages, bot.render.listing, bot.render.text\n"
+        "import bot.render.view, bot.render.i18n\n"
+        "bot.render.i18n.translator('es')\n"
         "assert 'matplotlib' not in sys.modules, 'matplotlib imported'\n"
         "print('ok')\n"
     )
@@ -86,3 +96,34 @@ def test_importing_render_does_not_import_matplotlib() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def _labels(election: Election, language: str) -> list[str]:
+    figure = history_figure(election, {"initial": jfk8_history()}, language=language)
+    (axes,) = figure.axes
+    legend = axes.get_legend()
+    assert legend is not None
+    texts = [text.get_text() for text in legend.get_texts()]
+    return [*texts, axes.get_title(), axes.get_ylabel(), axes.get_xlabel()]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_chart_labels_come_from_the_catalogue(language: str) -> None:
+    t = translator(language)
+    labels = _labels(JFK8, language)
+    assert t.pgettext("chart", "majority line: half of the valid votes") in labels
+    assert t.pgettext("chart", "votes") in labels and t.pgettext("chart", "time (UTC)") in labels
+    title = next(label for label in labels if t.pgettext("round", "Initial tally") in label)
+    assert f"{num(2654, language)}–{num(2131, language)}" in title
+    assert num(67, language) in title
+
+
+def test_a_spanish_legend_calls_no_union_sin_sindicato() -> None:
+    assert "Sin sindicato" in _labels(JFK8, "es")
+    assert "No union" in _labels(JFK8, "en")
+    assert "No union" not in _labels(JFK8, "es")
+
+
+def test_spanish_and_english_charts_differ() -> None:
+    history = {"initial": jfk8_history()}
+    assert render_history_png(JFK8, history, language="es") != render_history_png(JFK8, history)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.core.models import Election, Status
+from bot.core.models import LANGUAGES, Election, Status
 from bot.render.format import (
     BAR_WIDTH,
     bar,
@@ -24,29 +24,32 @@ from bot.render.format import (
     short_name,
     status_label,
 )
+from bot.render.i18n import translator
+
+from .builders import num, pct
 
 PINGS = re.compile(r"@(everyone|here)|<@[!&]?\d+>|<#\d+>")
 
 
-@pytest.mark.parametrize(
-    ("value", "text"),
-    [(0, "0"), (999, "999"), (2654, "2,654"), (6153, "6,153"), (1234567, "1,234,567")],
-)
-def test_numbers_have_thousands_separators(value: int, text: str) -> None:
-    assert number(value) == text
+@pytest.mark.parametrize("value", [0, 999, 2654, 6153, 1234567])
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_numbers_are_babels(value: int, language: str) -> None:
+    assert number(value, language) == num(value, language)
+    assert number(value) == num(value, "en")
 
 
-def test_percents_are_whole_or_one_decimal() -> None:
-    assert percent(2654, 4785) == "55.5%"
-    assert percent(1, 2) == "50%"
-    assert percent(0, 0) == "0%"
-    assert percent(2, 3, decimals=0) == "67%"
-    assert fraction_percent(0.58487) == "58.5%"
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_percents_are_whole_or_one_decimal(language: str) -> None:
+    assert percent(2654, 4785, language=language) == pct(2654 / 4785, language)
+    assert percent(1, 2, language=language) == pct(0.5, language)
+    assert percent(0, 0, language=language) == pct(0, language)
+    assert fraction_percent(0.58487, language=language) == pct(0.58487, language)
+    assert "." not in percent(1, 2)  # whole percents read whole
 
 
 def test_score_joins_votes_in_ballot_order() -> None:
-    assert score((1518, 1154)) == "1,518–1,154"
-    assert score(()) == "no votes"
+    assert score((1518, 1154)) == f"{num(1518)}–{num(1154)}"
+    assert score(()) == translator("en").pgettext("score", "no votes")
 
 
 @pytest.mark.parametrize(
@@ -59,25 +62,36 @@ def test_score_joins_votes_in_ballot_order() -> None:
         ("runoff", "Run-off"),
         ("revised-rerun", "Revised rerun"),
         ("revised-runoff", "Revised run-off"),
-        ("initial-sd", "Initial (self-determination)"),
+        ("initial-sd", "Initial tally (self-determination)"),
         ("rerun-2-sd", "Rerun 2 (self-determination)"),
+        ("second-count", "Second Count"),
+        ("revised-second-count", "Second Count, revised"),
     ],
 )
 def test_round_labels(round_: str, label: str) -> None:
     assert round_label(round_) == label
 
 
-def test_every_status_has_a_label() -> None:
-    assert status_label(Status.PAUSED) == "Count paused"
-    assert status_label(Status.FINAL) == "Count complete"
-    assert all(status_label(status) for status in Status)
+def test_spanish_round_labels() -> None:
+    assert round_label("rerun", "es") == "Repetición de la elección"
+    assert round_label("runoff", "es") == "Segunda vuelta"
+    assert round_label("rerun-2", "es") == "Repetición de la elección 2"
 
 
-def test_short_names_read_like_titles() -> None:
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_status_has_a_label(language: str) -> None:
+    labels = {status_label(status, language) for status in Status}
+    assert len(labels) == len(Status) and all(labels)
+    assert status_label(Status.PAUSED, language) == translator(language).pgettext(
+        "status", "Count paused"
+    )
+
+
+def test_short_names_open_titles() -> None:
     assert short_name(Election("jfk8")) == "JFK8"
-    assert short_name(Election("bessemer")) == "Bessemer"
-    assert short_name(Election("29-rc-288020-a")) == "29-RC-288020-A"
-    assert short_name(Election("starbucks-elmwood")) == "Starbucks Elmwood"
+    assert short_name(Election("bessemer", name="Amazon BHM1")) == "Amazon BHM1"
+    assert short_name(Election("29-rc-288020-a")) == "29-rc-288020-a"
+    assert short_name(Election("starbucks-elmwood", short_name="Elmwood")) == "Elmwood"
 
 
 @given(st.floats(min_value=-1, max_value=2, allow_nan=False))

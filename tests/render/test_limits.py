@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from bot.core.models import Choice, Election, Event, SourceKind, Status, Tally
+from bot.core.models import LANGUAGES, Choice, Election, Event, Post, SourceKind, Status, Tally
 from bot.render.body import (
     ELLIPSIS,
     Embed,
@@ -22,9 +22,19 @@ from bot.render.body import (
     fit_limits,
 )
 from bot.render.listing import ElectionEntry, render_elections_page
-from bot.render.messages import PostView, render_post, render_status
+from bot.render.messages import render_post, render_status, with_mention
+from bot.render.view import RenderMode
 
-from .builders import BESSEMER, JFK8, NOW, bessemer_2021, bessemer_2022, jfk8_final, jfk8_paused
+from .builders import (
+    BESSEMER,
+    JFK8,
+    NOW,
+    bessemer_2021,
+    bessemer_2022,
+    jfk8_final,
+    jfk8_paused,
+    post_of,
+)
 from .openapi_util import MESSAGE_CREATE, load_spec, request_validator, validation_errors
 
 # Big generated bodies: fewer examples keep the suite fast; each is a full render and check.
@@ -177,31 +187,42 @@ elections = st.builds(
 roles = st.none() | st.integers(1, 2**63 - 1)
 
 
+languages = st.sampled_from(LANGUAGES)
+modes = st.sampled_from(list(RenderMode))
+
+
 @RELAXED
 @given(
     elections,
     tallies(),
     st.lists(st.sampled_from(list(Event)), unique=True),
+    st.none() | tallies(),
     st.lists(tallies(), max_size=12),
     roles,
+    languages,
+    modes,
 )
 def test_every_post_is_sendable(
     message_validator: Draft202012Validator,
     election: Election,
     tally: Tally,
     events: list[Event],
+    previous: Tally | None,
     earlier: list[Tally],
     role: int | None,
+    language: str,
+    mode: RenderMode,
 ) -> None:
-    view = PostView(
-        election=election,
-        tally=tally,
-        events=tuple(events),
-        earlier=tuple(earlier),
-        mention_role_id=role,
-        now=datetime(2022, 4, 1, tzinfo=UTC),
+    post = Post(
+        election.id,
+        tally.round,
+        tuple(events),
+        tally,
+        previous=previous,
+        other_rounds=tuple(earlier),
+        planned_at=datetime(2022, 4, 1, tzinfo=UTC),
     )
-    body = render_post(view)
+    body = with_mention(render_post(election, post, language=language, mode=mode), role)
     assert_sendable(body, message_validator)
     if role is not None:
         assert body["content"].startswith(f"<@&{role}>")
@@ -215,7 +236,8 @@ def test_every_post_is_sendable(
 def test_every_status_is_sendable(
     message_validator: Draft202012Validator, election: Election, rounds: list[Tally]
 ) -> None:
-    assert_sendable(render_status(election, rounds, NOW), message_validator)
+    for language in LANGUAGES:
+        assert_sendable(render_status(election, rounds, NOW, language=language), message_validator)
 
 
 @RELAXED
@@ -230,26 +252,19 @@ def test_every_elections_page_is_sendable(
     page: int,
     query: str | None,
 ) -> None:
-    body = render_elections_page(entries, page=page, query=query)
-    assert_sendable(body, message_validator)
+    for language in LANGUAGES:
+        body = render_elections_page(entries, page=page, query=query, language=language)
+        assert_sendable(body, message_validator)
 
 
 def test_the_facts_are_sendable(message_validator: Draft202012Validator) -> None:
-    bodies = [
-        render_post(
-            PostView(election=JFK8, tally=jfk8_paused(), events=(Event.STATUS_CHANGED,), now=NOW)
-        ),
-        render_post(
-            PostView(
-                election=JFK8,
-                tally=jfk8_final(),
-                events=(Event.COUNT_FINAL,),
-                mention_role_id=123456789012345678,
-                now=NOW,
-            )
-        ),
-        render_status(BESSEMER, [bessemer_2021(), bessemer_2022()], NOW),
-    ]
+    bodies = [render_status(BESSEMER, [bessemer_2021(), bessemer_2022()], NOW)]
+    for language in LANGUAGES:
+        for mode in RenderMode:
+            paused = post_of(jfk8_paused(), Event.STATUS_CHANGED, previous=jfk8_final())
+            bodies.append(render_post(JFK8, paused, language=language, mode=mode))
+            final = render_post(JFK8, post_of(jfk8_final(), Event.COUNT_FINAL), language=language)
+            bodies.append(with_mention(final, 123456789012345678))
     for body in bodies:
         assert_sendable(body, message_validator)
 
@@ -270,17 +285,11 @@ def test_a_huge_post_keeps_its_title_and_first_choices(
     choices = tuple(Choice("N" * 400 + str(i), 1000 * i, i == 0) for i in range(40))
     tally = Tally("e", choices=choices, challenged=5, note="x" * 2000, source_label="y" * 3000)
     election = Election("e", name="@everyone" * 100, case_number="29-RC-1")
-    view = PostView(
-        election=election,
-        tally=tally,
-        events=tuple(Event),
-        earlier=(tally,) * 12,
-        mention_role_id=5,
-        now=NOW,
-    )
-    body = render_post(view)
+    post = post_of(tally, *Event, previous=Tally("e"), other_rounds=(tally,) * 12)
+    body = with_mention(render_post(election, post, mode=RenderMode.POST), 5)
     assert_sendable(body, message_validator)
     embed = body["embeds"][0]
     assert embed["title"] == "E: correction"
+    assert embed["description"].startswith("**")  # the state sentence stays
     assert "… and 20 more choices" in embed["description"]
     assert embed["footer"]["text"].endswith(f"{ELLIPSIS} (unofficial)")

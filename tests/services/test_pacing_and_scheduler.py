@@ -8,8 +8,9 @@ import time
 
 import pytest
 
-from bot.services.pacing import TokenBucket
+from bot.services.pacing import SharedBudget, TokenBucket, share_of
 from bot.services.scheduler import PollScheduler, job_id
+from tests.services.replicas_support import peak_in_any_window
 
 
 async def test_bucket_never_exceeds_its_rate_over_a_window() -> None:
@@ -95,3 +96,63 @@ async def test_stop_waits_for_a_running_poll_then_cancels_it_quietly(
     assert finished == ["quick"]  # the running poll was let finish
     assert time.monotonic() - started < 2
     assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_shares_of_the_budget_keep_every_window_under_rate_plus_burst() -> None:
+    assert share_of(45, 2, 1) == (45, 2)
+    assert share_of(45, 2, 2) == (22.5, 1)
+    rate, capacity = share_of(45, 2, 3)
+    assert capacity == 1 and rate == pytest.approx(47 / 3 - 1)
+    for n in range(1, 46):
+        rate, capacity = share_of(45, 2, n)
+        assert capacity >= 1 and rate > 0
+        assert n * (rate + capacity) <= 47 + 1e-9  # what n buckets send in any 1 s window
+
+
+async def test_buckets_sharing_a_budget_send_at_most_rate_plus_burst_in_any_window() -> None:
+    # Ten times Discord's figures, so that a 1.5 s run shows many windows.
+    buckets = [TokenBucket(*share_of(450, 20, 3)) for _ in range(3)]
+    stamps: list[float] = []
+
+    async def drain(bucket: TokenBucket) -> None:
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            await bucket.acquire()
+            stamps.append(time.monotonic())
+
+    await asyncio.gather(*(drain(b) for b in buckets))
+
+    assert peak_in_any_window(stamps) <= 470
+    assert len(stamps) >= 0.9 * (20 + 1.5 * 450)  # and they use what they share
+
+
+async def test_a_new_rate_applies_to_waiters_and_keeps_no_more_than_the_capacity() -> None:
+    bucket = TokenBucket(rate=1000, capacity=50)
+    await asyncio.sleep(0.06)
+    bucket.set_rate(20, 1)
+    started = time.monotonic()
+    for _ in range(3):
+        await bucket.acquire()  # one saved token, then one every 50 ms
+    assert time.monotonic() - started >= 0.09
+    with pytest.raises(ValueError):
+        bucket.set_rate(10, 0.5)
+
+
+def test_a_shared_budget_pauses_a_newcomer_once_and_follows_the_count() -> None:
+    bucket = TokenBucket()
+    budget = SharedBudget(bucket, 45, 2, join_grace_s=3.5)
+    assert (bucket.rate, bucket.capacity) == (45, 2)
+    budget.update(2)
+    assert (bucket.rate, bucket.capacity) == (22.5, 1)
+    paused = bucket._paused_until
+    assert paused > time.monotonic() + 3
+    budget.update(3)
+    budget.update(1)
+    assert bucket._paused_until == paused  # only a newcomer waits, and only once
+    assert (bucket.rate, bucket.capacity) == (45, 2)
+
+
+def test_the_first_process_does_not_wait() -> None:
+    bucket = TokenBucket()
+    SharedBudget(bucket, 45, 2, join_grace_s=3.5).update(1)
+    assert bucket._paused_until == 0

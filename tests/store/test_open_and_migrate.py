@@ -10,10 +10,11 @@ from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection, make_url
 
-from bot.core.models import Election
-from bot.store import Store
+from bot.core.models import DeliveryMode, Election, Event
+from bot.core.plan import NewDelivery
+from bot.store import DeliveryState, Store
 from bot.store.schema import metadata
-from tests.store.helpers import T0
+from tests.store.helpers import T0, tally
 
 
 async def _tables(store: Store) -> set[str]:
@@ -36,7 +37,7 @@ async def test_migrate_again_changes_nothing_and_keeps_the_data(store: Store) ->
         found = await uow.elections.get("jfk8")
         version = await uow.connection.scalar(text("SELECT version_num FROM alembic_version"))
     assert found == Election(id="jfk8", name="Amazon JFK8")
-    assert version == "0001"
+    assert version == "0002"
 
 
 async def test_migrated_schema_matches_the_table_definitions(store: Store) -> None:
@@ -88,3 +89,54 @@ async def test_a_heroku_style_postgres_url_opens(pg_database: str) -> None:
             assert await uow.connection.scalar(text("SELECT 1")) == 1
     finally:
         await store.close()
+
+
+async def test_the_outbox_moves_into_posts_and_deliveries_keeping_ids(empty_store: Store) -> None:
+    """A database at 0001 with queued, in-flight and sent outbox rows: after the upgrade the
+    undelivered ones are deliveries with the same ids (so the same nonces), and new ids
+    continue after every old one (a sent row's nonce is never reused)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from bot.store.codec import dumps, tally_to_json
+    from bot.store.database import MIGRATIONS
+
+    def upgrade_to(conn: Connection, revision: str) -> None:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.attributes["connection"] = conn
+        command.upgrade(config, revision)
+
+    snapshot = dumps(tally_to_json(tally(union=1518, against=1154)))
+    async with empty_store.engine.begin() as conn:
+        await conn.run_sync(upgrade_to, "0001")
+        for row_id, state in ((3, "queued"), (4, "sending"), (9, "sent")):
+            await conn.execute(
+                text(
+                    "INSERT INTO outbox (id, target, election_id, round, events, tally, "
+                    "generation, state, attempts, next_attempt_at, created_at) VALUES "
+                    "(:id, 'channel:1', 'jfk8', 'initial', :events, :tally, 2, :state, 1, "
+                    ":when, :when)"
+                ),
+                {
+                    "id": row_id,
+                    "events": '["count_updated"]',
+                    "tally": snapshot,
+                    "state": state,
+                    "when": T0.replace(tzinfo=None) if empty_store.dialect == "sqlite" else T0,
+                },
+            )
+    await empty_store.migrate()
+    async with empty_store.transaction() as uow:
+        moved = [await uow.deliveries.get(i) for i in (3, 4, 9)]
+        assert moved[0] is not None
+        old_post = (await uow.posts.get_many([moved[0].post_id]))[moved[0].post_id]
+        (post,) = await uow.posts.add_many([old_post], T0)
+        await uow.deliveries.add_many(
+            [NewDelivery(0, "channel:2", DeliveryMode.POST, 0)], [post], T0
+        )
+        newest = await uow.connection.scalar(text("SELECT MAX(id) FROM deliveries"))
+    assert [d.generation if d else None for d in moved] == [2, 2, None]
+    assert moved[0] is not None and moved[0].state is DeliveryState.QUEUED
+    assert moved[0].events == (Event.COUNT_UPDATED,)
+    assert newest == 10

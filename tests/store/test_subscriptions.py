@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.core.models import Event, Level
+from bot.core.models import DeliveryMode, Event, Level, Post
+from bot.core.plan import NewDelivery
 from bot.store import (
-    OutboxItem,
+    LiveMessage,
     StaticSubscription,
     Store,
     SubscriptionKind,
@@ -63,14 +64,19 @@ async def test_update_changes_the_level_and_re_enables(store: Store) -> None:
 async def test_removing_a_subscription_drops_its_undelivered_posts(store: Store) -> None:
     async with store.transaction() as uow:
         sub, _ = await uow.subscriptions.add(CHANNEL, 1, "jfk8")
-        item = OutboxItem(
-            sub.target, "jfk8", "initial", (Event.COUNT_STARTED,), tally(), subscription_id=sub.id
+        (stored,) = await uow.posts.add_many(
+            [Post("jfk8", "initial", (Event.COUNT_STARTED,), tally())], T0
         )
-        await uow.outbox.enqueue_many([item], now=T0)
-        assert await uow.outbox.pending_count() == 1
+        planned = NewDelivery(0, sub.target, DeliveryMode.POST, 0, subscription_id=sub.id)
+        await uow.deliveries.add_many([planned], [stored], T0)
+        await uow.live.save(
+            LiveMessage(sub.target, "jfk8", "initial", 5, subscription_id=sub.id), T0
+        )
+        assert await uow.deliveries.queued_count() == 1
         assert await uow.subscriptions.remove(CHANNEL, 1, "jfk8")
         assert not await uow.subscriptions.remove(CHANNEL, 1, "jfk8")
-        assert await uow.outbox.pending_count() == 0
+        assert await uow.deliveries.queued_count() == 0
+        assert await uow.live.get(sub.target, "jfk8", "initial") is None
 
 
 async def test_the_webhook_url_never_shows_in_a_repr(store: Store) -> None:

@@ -33,30 +33,33 @@ class BotProcess:
     """One dry-run process; `posts()` yields its JSON lines as they come."""
 
     def __init__(
-        self, config: Path, database: str, log_path: Path, env: dict[str, str] | None = None
+        self,
+        config: Path,
+        database: str,
+        log_path: Path,
+        env: dict[str, str] | None = None,
+        slow_printer_s: float | None = None,
     ):
         self.config = config
         self.database = database
         self.log_path = log_path
         self.env = {**os.environ, "DISCORD_TOKEN": DISCORD_TOKEN, **(env or {})}
+        self.slow_printer_s = slow_printer_s  # run the tests' own root with a slow printer
         self.proc: asyncio.subprocess.Process | None = None
         self._log = None
         self.printed: list[bytes] = []  # every stdout line read, for the secrets check
 
     async def start(self) -> None:
         self._log = self.log_path.open("ab")
+        if self.slow_printer_s is None:
+            command = ["-m", "bot", "run", "--dry-run", "--output", "jsonl"]
+            command += ["--config", str(self.config), "--database", self.database]
+        else:
+            command = ["-m", "tests.support.slow_bot", str(self.config), self.database]
+            command.append(str(self.slow_printer_s))
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-m",
-            "bot",
-            "run",
-            "--dry-run",
-            "--output",
-            "jsonl",
-            "--config",
-            str(self.config),
-            "--database",
-            self.database,
+            *command,
             cwd=REPO_ROOT,
             env=self.env,
             stdout=asyncio.subprocess.PIPE,

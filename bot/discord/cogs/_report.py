@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.core.models import Election, SourceKind, Status, Tally
+from bot.core.models import DeclaredBallot, Election, SourceKind, Status, Tally
+from bot.core.plan import REPORT_SOURCE
 from bot.discord.cogs.errors import UserError
 from bot.feeds.base import FeedFormat, ParseContext, ParsedTally, ParseError, Problem
 from bot.feeds.parsers import parse
 from bot.render.format import number, round_label, sanitize, status_label
-from bot.services.publish import REPORT_SOURCE
 
 _SEPARATORS = re.compile(r"[\s\-–—/;|]+")
 _COUNT = re.compile(r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)$")
@@ -146,20 +146,40 @@ def validate(doc: dict[str, Any], election: Election) -> ParsedTally:
 
 
 def build_report(
-    election: Election, published: Sequence[Tally], given: ReportInput, now: datetime
+    election: Election,
+    published: Sequence[Tally],
+    given: ReportInput,
+    now: datetime,
+    declared: DeclaredBallot | None = None,
 ) -> ParsedTally:
     """The validated `report` tally for `given`, on the ballot of the named round (or of the
-    latest published round, for the latest round or a new one)."""
-    if not published:
+    latest published round, for the latest round or a new one); before anything is
+    published, on the ballot config declares (DESIGN §4, declared ballots)."""
+    if not published and (declared is None or not declared.choices):
         raise UserError(
             f"`{election.id}` has no published tally yet, so I don't know its ballot. "
-            "A feed has to describe it first."
+            "A feed has to describe it first, or the operator can declare its choices "
+            "in the config."
         )
-    round_ = (given.round or "").strip().lower() or published[-1].round
+    fallback = published[-1].round if published else declared.round if declared else "initial"
+    round_ = (given.round or "").strip().lower() or fallback
     same_round = next((t for t in published if t.round == round_), None)
-    ballot = same_round or published[-1]
+    if same_round is None and declared is not None and declared.round == round_:
+        same_round = _declared_tally(declared)  # its eligible voters and ballots cast
+    ballot = same_round or (published[-1] if published else _declared_tally(declared))
     votes = parse_counts(given.counts, [c.name for c in ballot.choices])
     return validate(document(election, ballot, same_round, round_, votes, given, now), election)
+
+
+def _declared_tally(declared: DeclaredBallot | None) -> Tally:
+    assert declared is not None
+    return Tally(
+        declared.election_id,
+        declared.round,
+        declared.choices,
+        eligible_voters=declared.eligible_voters,
+        ballots_cast=declared.ballots_cast,
+    )
 
 
 def recorded_text(election: Election, tally: Tally, posts: int, publisher: str | None) -> str:

@@ -16,7 +16,7 @@ from bot.core.models import Status
 from bot.discord.cogs import _elections
 from bot.discord.cogs._access import is_reporter, refuse_unless
 from bot.discord.cogs._replies import reply, utcnow
-from bot.discord.cogs._report import ReportInput, build_report, recorded_text
+from bot.discord.cogs._report import ReportInput, build_report, problems_text, recorded_text
 from bot.discord.cogs.errors import UserError
 from bot.render.format import status_label
 
@@ -67,8 +67,7 @@ class Reports(commands.Cog):
             "the configured reporters",
         )
         runtime = self.bot.runtime
-        poller = runtime.poller if runtime is not None else None
-        if poller is None:
+        if runtime is None:
             raise UserError("The feed pipeline is not running here, so I can't take reports.")
         async with self.bot.store.read() as uow:
             found = await _elections.resolve(uow, election)
@@ -80,23 +79,24 @@ class Reports(commands.Cog):
             status=Status(status) if status else None,
             round=round_,
         )
-        parsed = build_report(found, published, given, self.clock())
+        declared = runtime.pipeline.ballot(found.id)
+        parsed = build_report(found, published, given, self.clock(), declared)
         # Validated: now the write, which may wait for a poll's transaction.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        posts = await poller.ingest_report([parsed])
-        key = (found.id, parsed.tally.round)
-        async with self.bot.store.read() as uow:
-            now_published = (await uow.published.get_many([key])).get(key)
+        outcome = await runtime.report(parsed)
+        if outcome.problems:
+            raise UserError("That report is not valid:\n" + problems_text(outcome.problems))
         log.info(
-            "/report by user %s: %s %s %s, %d post(s) queued",
+            "/report by user %s: %s %s %s, %d post(s)",
             user.id,
             found.id,
             parsed.tally.round,
             [c.votes for c in parsed.tally.choices],
-            posts,
+            outcome.posts,
         )
-        publisher = now_published.source if now_published is not None else None
-        await reply(interaction, recorded_text(found, parsed.tally, posts, publisher))
+        await reply(
+            interaction, recorded_text(found, parsed.tally, outcome.posts, outcome.publisher)
+        )
 
     @report.autocomplete("election")
     async def _report_election(

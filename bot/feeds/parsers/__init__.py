@@ -21,8 +21,12 @@ PARSERS: dict[FeedFormat, Parser] = {
 
 
 def parse(fmt: FeedFormat, body: bytes, ctx: ParseContext) -> ParseResult:
-    """Parse `body` as `fmt`. Raises ParseError when the whole document fails."""
-    return PARSERS[fmt](body, ctx)
+    """Parse `body` as `fmt`. Raises ParseError when the whole document fails, or when the
+    parse runs past `ctx.deadline` (parsers also check it in their loops)."""
+    ctx.check_deadline()
+    result = PARSERS[fmt](body, ctx)
+    ctx.check_deadline()
+    return result
 
 
 __all__ = ["PARSERS", "Parser", "parse"]

@@ -10,7 +10,14 @@ import pydantic_core
 from pydantic import ValidationError
 
 from bot.core.models import DEFAULT_ROUND, Choice, Election, SourceKind, Status, Tally
-from bot.feeds.base import ParseContext, ParsedTally, ParseError, ParseResult, Problem
+from bot.feeds.base import (
+    ParseContext,
+    ParsedTally,
+    ParseError,
+    ParseResult,
+    Problem,
+    UnavailablePage,
+)
 from bot.feeds.parsers.native_models import (
     DEFAULT_STATUS,
     DEFAULT_UNIT,
@@ -81,7 +88,7 @@ def _not_json_message(body: bytes, exc: ValueError) -> str:
     if not start:
         return "the feed is empty: no JSON document"
     if start == b"<":
-        return "the feed is an HTML or XML page, not JSON (an error or login page?)"
+        raise UnavailablePage("the feed is an HTML or XML page, not JSON (an error or login page?)")
     return f"the feed is not valid JSON: {exc}"
 
 
@@ -188,6 +195,7 @@ def _to_parsed(
     election = Election(
         id=election_id,
         name=item.get("name"),
+        short_name=item.get("short_name"),
         aliases=tuple(item.get("aliases", ())),
         case_number=item.get("case_number"),
         unit=item.get("unit", DEFAULT_UNIT),

@@ -98,6 +98,7 @@ class ElectionModel(TypedDict):
 
     id: Annotated[str, _strict(pattern=SLUG_PATTERN), AfterValidator(_not_reserved)]
     name: NotRequired[Text200]
+    short_name: NotRequired[Annotated[str, _strict(max_length=40)]]
     aliases: NotRequired[Annotated[list[Slug], _strict(max_length=10)]]
     case_number: NotRequired[Annotated[str, _strict(pattern=CASE_PATTERN)]]
     unit: NotRequired[Annotated[str, _strict(pattern=UNIT_PATTERN)]]

@@ -7,7 +7,7 @@ import csv
 import io
 from collections.abc import Iterator
 
-from bot.feeds.base import ParseContext, ParseError, ParseResult
+from bot.feeds.base import ParseContext, ParseError, ParseResult, UnavailablePage
 from bot.feeds.parsers.nlrb_fields import MAX_VALUE, RawRecord, canonical
 from bot.feeds.parsers.nlrb_tallies import build_tallies
 
@@ -21,7 +21,7 @@ def parse_nlrb_csv(body: bytes, ctx: ParseContext) -> ParseResult:
     """CSV bytes to tallies; raises ParseError when the file is not an NLRB results CSV."""
     text = _decode(body)
     if text.lstrip()[:1] == "<":
-        raise ParseError("the feed is an HTML page, not CSV (a firewall or error page?)")
+        raise UnavailablePage("the feed is an HTML page, not CSV (a firewall or error page?)")
     rows = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
         columns = _header(rows)

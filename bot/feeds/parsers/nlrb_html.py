@@ -15,7 +15,7 @@ from operator import sub
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from bot.feeds.base import ParseError
+from bot.feeds.base import ParseError, UnavailablePage
 from bot.feeds.parsers.nlrb_fields import MAX_VALUE, RawRecord
 
 LABEL_TAGS = frozenset({"b", "strong"})
@@ -77,9 +77,9 @@ def load_page(body: bytes) -> LexborHTMLParser:
         for node in tree.css("title, h1, h2")[:HEADINGS]
     ).lower()
     if any(phrase in headings for phrase in _FIREWALL):
-        raise ParseError(_FIREWALL_MESSAGE)
+        raise UnavailablePage(_FIREWALL_MESSAGE)
     if any(phrase in headings for phrase in _MAINTENANCE):
-        raise ParseError(_MAINTENANCE_MESSAGE)
+        raise UnavailablePage(_MAINTENANCE_MESSAGE)
     return tree
 
 
@@ -130,9 +130,9 @@ def not_results(tree: LexborHTMLParser, message: str) -> ParseError:
     `message` when its text says neither."""
     text = page_text(tree).lower()
     if any(phrase in text for phrase in _FIREWALL):
-        return ParseError(_FIREWALL_MESSAGE)
+        return UnavailablePage(_FIREWALL_MESSAGE)
     if any(phrase in text for phrase in _MAINTENANCE):
-        return ParseError(_MAINTENANCE_MESSAGE)
+        return UnavailablePage(_MAINTENANCE_MESSAGE)
     if NOT_AVAILABLE in text:
         return ParseError(f"the page says {NOT_AVAILABLE!r} instead of results")
     return ParseError(message)

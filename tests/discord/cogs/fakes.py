@@ -18,8 +18,9 @@ from bot.config import DiscordSettings, FeedSettings, Reporters, Settings
 from bot.core.models import Choice, Election, SourceKind, Status, Tally
 from bot.discord.client import TallyBot
 from bot.discord.tree import TallyTree
+from bot.services.pipeline import Pipeline
 from bot.services.poller import Poller
-from bot.services.runtime import Runtime
+from bot.services.runtime import ReportOutcome, Runtime
 from bot.services.scheduler import PollScheduler
 from bot.store import Published, Store
 
@@ -113,7 +114,8 @@ def settings(**discord_options: Any) -> Settings:
 
 def make_bot(store: Store, *, owners: Iterable[int] = (OWNER_ID,)) -> Any:
     """A spec'd TallyBot with the real store and settings; `is_owner` follows `owners`,
-    `runtime` has a spec'd poller and scheduler."""
+    `runtime` has a spec'd poller, pipeline and scheduler, and `report` says the
+    organizers' feed publishes the round."""
     bot = create_autospec(TallyBot, instance=True)
     bot.settings = settings()
     bot.store = store
@@ -121,7 +123,10 @@ def make_bot(store: Store, *, owners: Iterable[int] = (OWNER_ID,)) -> Any:
     bot.is_owner.side_effect = lambda user: user.id in owner_ids
     runtime = create_autospec(Runtime, instance=True)
     runtime.poller = create_autospec(Poller, instance=True)
-    runtime.poller.ingest_report.return_value = 1
+    runtime.pipeline = create_autospec(Pipeline, instance=True)
+    runtime.pipeline.ballot.return_value = None
+    # The organizers' feed publishes JFK8: it has counted at least as far.
+    runtime.report.return_value = ReportOutcome(posts=0, publisher="organizers")
     runtime.scheduler = create_autospec(PollScheduler, instance=True)
     runtime.scheduler.next_run.return_value = T0 + timedelta(seconds=15)
     bot.runtime = runtime

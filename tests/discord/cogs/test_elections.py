@@ -25,7 +25,8 @@ async def test_status_answers_in_public_with_the_numbers_from_the_store(bot: Any
     assert answer.via == "response" and not answer.ephemeral
     assert "1,518" in answer.text and "1,154" in answer.text and "8,325" in answer.text
     assert mention_free(answer.kwargs["allowed_mentions"])
-    bot.runtime.poller.ingest_report.assert_not_awaited()  # no live fetch, no pipeline
+    bot.runtime.report.assert_not_awaited()  # no live fetch, no pipeline
+    bot.runtime.poller.poll.assert_not_awaited()
 
 
 async def test_status_takes_an_alias_and_shows_the_latest_round_with_earlier_summarised(
@@ -38,7 +39,8 @@ async def test_status_takes_an_alias_and_shows_the_latest_round_with_earlier_sum
     assert embed["author"]["name"].startswith("Rerun")  # the 2022 rerun in full
     assert "993" in embed["description"] and "1,798" not in embed["description"]
     values = {f["name"]: f["value"] for f in embed["fields"]}
-    assert "416 ⚠️ determinative" in values["Challenged"] and values["Eligible"] == "6,153"
+    assert "416 (determinative)" in values["Challenged"]
+    assert values["Eligible voters"] == "6,153"
     earlier = [v for v in values.values() if "738–1,798" in v]  # the 2021 tally, one line
     assert earlier and "505 challenged" in earlier[0]
 

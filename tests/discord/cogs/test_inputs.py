@@ -133,7 +133,7 @@ async def refused(
     )
     assert counted.opened == 0
     interaction.response.defer.assert_not_awaited()
-    bot.runtime.poller.ingest_report.assert_not_awaited()
+    bot.runtime.report.assert_not_awaited()
 
 
 @pytest.mark.parametrize(("command", "cog_name", "options"), COMMANDS)
@@ -214,7 +214,7 @@ async def test_a_report_on_a_round_at_the_limit_goes_through(
     interaction = caller(bot_on, "report")
     round_ = "rerun-" + "a" * 34
     await run(reports.report, reports, interaction, election="jfk8", counts="10 5", round_=round_)
-    [[parsed]] = bot_on.runtime.poller.ingest_report.await_args.args
+    [parsed] = bot_on.runtime.report.await_args.args
     assert parsed.tally.round == round_
 
 
@@ -273,7 +273,7 @@ async def test_report_counts_that_cannot_be_votes_are_refused_clearly(
     answer = answer_of(interaction)
     assert answer.ephemeral and says in answer.text
     assert "Write the votes in ballot order" in answer.text or "too large" in says
-    bot_on.runtime.poller.ingest_report.assert_not_awaited()
+    bot_on.runtime.report.assert_not_awaited()
 
 
 @pytest.mark.parametrize("counts", ["1518 - 1154", "1518-1154", "1,518–1,154", " 1518 1154 "])
@@ -284,7 +284,7 @@ async def test_dashes_between_counts_are_separators_not_signs(
     reports = cogs(bot_on)["reports"]
     interaction = caller(bot_on, "report")
     await run(reports.report, reports, interaction, election="jfk8", counts=counts)
-    [[parsed]] = bot_on.runtime.poller.ingest_report.await_args.args
+    [parsed] = bot_on.runtime.report.await_args.args
     assert [c.votes for c in parsed.tally.choices] == [1518, 1154]
 
 
@@ -296,7 +296,7 @@ async def test_a_report_failing_after_its_defer_gets_its_reply_edited(
     on_sqlite: tuple[Any, CountingStore], failure: Exception, says: str
 ) -> None:
     bot_on, _ = on_sqlite
-    bot_on.runtime.poller.ingest_report.side_effect = failure
+    bot_on.runtime.report.side_effect = failure
     reports = cogs(bot_on)["reports"]
     interaction = caller(bot_on, "report")
     await run(reports.report, reports, interaction, election="jfk8", counts="1600 1200")

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from unittest.mock import create_autospec
 
+import aiohttp
 import pytest
 
-from bot.core.models import Choice, Election, Level, SourceKind, Status, Tally
+from bot.cli.root import build_runtime
+from bot.core.models import Choice, DeclaredBallot, Election, Level, SourceKind, Status, Tally
 from bot.discord.cogs._report import ReportInput, build_report, parse_counts
 from bot.discord.cogs.errors import UserError
 from bot.discord.cogs.report import Reports
-from bot.feeds.fetch import Fetcher
-from bot.services.poller import Poller
 from bot.store import Published, Store, SubscriptionKind
 from tests.discord.cogs.fakes import (
     CHANNEL_ID,
@@ -28,6 +27,7 @@ from tests.discord.cogs.fakes import (
     make_interaction,
     make_member,
 )
+from tests.support.pipeline_rig import RecordingSender
 
 BALLOT = ["Amazon Labor Union", "No union"]
 
@@ -46,7 +46,7 @@ async def test_a_non_reporter_is_refused(bot: Any) -> None:
     await invoke(reports.report, reports, interaction, election="jfk8", counts="1600 1200")
     answer = answer_of(interaction)
     assert answer.ephemeral and "Only the configured reporters" in answer.text
-    bot.runtime.poller.ingest_report.assert_not_awaited()
+    bot.runtime.report.assert_not_awaited()
 
 
 @pytest.mark.parametrize(
@@ -58,7 +58,7 @@ async def test_reporters_by_id_or_role_and_owners_may_report(
     reports = cog(bot)
     interaction = reporter(bot, user_id, roles)
     await invoke(reports.report, reports, interaction, election="jfk8", counts="1600 1200")
-    bot.runtime.poller.ingest_report.assert_awaited_once()
+    bot.runtime.report.assert_awaited_once()
 
 
 async def test_a_good_report_goes_to_ingest_report_as_a_validated_report_tally(bot: Any) -> None:
@@ -67,7 +67,7 @@ async def test_a_good_report_goes_to_ingest_report_as_a_validated_report_tally(b
     await invoke(
         reports.report, reports, interaction, election="staten-island", counts="1,700–1,300"
     )
-    [[parsed]] = bot.runtime.poller.ingest_report.await_args.args
+    [parsed] = bot.runtime.report.await_args.args
     tally = parsed.tally
     assert (tally.source, tally.source_kind) == ("report", SourceKind.REPORT)
     assert tally.choices == (
@@ -99,7 +99,7 @@ async def test_report_options_override_the_published_values(bot: Any) -> None:
         status="final",
         round_="rerun",
     )
-    [[parsed]] = bot.runtime.poller.ingest_report.await_args.args
+    [parsed] = bot.runtime.report.await_args.args
     tally = parsed.tally
     assert (tally.round, tally.status, tally.challenged, tally.void) == (
         "rerun",
@@ -147,7 +147,7 @@ async def test_a_malformed_report_is_a_clear_ephemeral_error(bot: Any) -> None:
     await invoke(reports.report, reports, interaction, election="jfk8", counts="1518,1154")
     answer = answer_of(interaction)
     assert answer.ephemeral and "is not a number of votes" in answer.text
-    bot.runtime.poller.ingest_report.assert_not_awaited()
+    bot.runtime.report.assert_not_awaited()
 
 
 def test_the_native_parser_validates_a_report_like_a_feed() -> None:
@@ -185,14 +185,38 @@ async def test_a_report_published_by_report_queues_posts_through_the_real_poller
         await uow.tallies.record_many([first])
         await uow.published.set_many([Published(first, True)])
         await uow.subscriptions.add(SubscriptionKind.CHANNEL, CHANNEL_ID, "walden", level=Level.ALL)
-    bot.runtime.poller = Poller(store, create_autospec(Fetcher, instance=True), [])
-    reports = cog(bot)
-    interaction = reporter(bot)
-    await invoke(reports.report, reports, interaction, election="walden", counts="14 9")
+    async with aiohttp.ClientSession() as session:
+        bot.runtime = build_runtime(bot.settings, store, session, RecordingSender())
+        reports = cog(bot)
+        interaction = reporter(bot)
+        await invoke(reports.report, reports, interaction, election="walden", counts="14 9")
     assert "1 post(s) queued" in answer_of(interaction).text
     async with store.transaction() as uow:
-        [row] = await uow.outbox.claim(10, datetime.now(UTC) + timedelta(days=1))
+        [delivery] = await uow.deliveries.claim("t", 10, datetime.now(UTC), timedelta(seconds=30))
+        post = (await uow.posts.get_many([delivery.post_id]))[delivery.post_id]
         published = await uow.published.rounds("walden")
-    assert row.target == f"channel:{CHANNEL_ID}"
-    assert [c.votes for c in row.tally.choices] == [14, 9]
+    assert delivery.target == f"channel:{CHANNEL_ID}"
+    assert [c.votes for c in post.tally.choices] == [14, 9]
     assert published[0].tally.source == "report"
+
+
+async def test_a_declared_ballot_lets_the_first_report_start_the_count(
+    store: Store, bot: Any
+) -> None:
+    declared = DeclaredBallot(
+        "walden",
+        choices=(Choice("Workers United", 0), Choice("No union", 0, against=True)),
+        eligible_voters=60,
+    )
+    async with store.transaction() as uow:
+        await uow.elections.upsert_from_feed([Election(id="walden", name="Walden Galleria")])
+    bot.runtime.pipeline.ballot.return_value = declared
+    reports = cog(bot)
+    interaction = reporter(bot)
+    await invoke(reports.report, reports, interaction, election="walden", counts="12 7")
+    [parsed] = bot.runtime.report.await_args.args
+    assert [(c.name, c.votes) for c in parsed.tally.choices] == [
+        ("Workers United", 12),
+        ("No union", 7),
+    ]
+    assert parsed.tally.eligible_voters == 60
