@@ -11,6 +11,9 @@ from pathlib import Path
 from bot.cli import check_config, check_feed_command, demo
 from bot.cli import run as run_command
 from bot.cli.exits import EXIT_FAILED
+from bot.core.masking import MaskingFormatter
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -68,11 +71,10 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 
 def setup_logging(verbose: bool) -> None:
     """Logs go to stderr, always: stdout carries command output only."""
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    # Every line, tracebacks included, goes through mask_secrets (DESIGN §4 Secrets).
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     for noisy in ("discord.http", "discord.gateway", "apscheduler", "aiosqlite", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
@@ -84,4 +86,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except KeyboardInterrupt:
+        return EXIT_FAILED
+    except Exception:
+        # Logged, so the traceback goes through the masking formatter (a store error's
+        # parameters can hold a webhook URL), instead of Python printing it raw.
+        log.exception("%s failed", args.command)
         return EXIT_FAILED

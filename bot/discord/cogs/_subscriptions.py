@@ -114,8 +114,14 @@ def where(
     interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel | None
 ) -> tuple[int, discord.Permissions]:
     """The target channel's id and the invoking member's permissions there: the channel
-    given, else the one the command was used in (which must take posts)."""
+    given (which must be in the server the command is used in), else the one the command
+    was used in (which must take posts)."""
     if channel is not None:
+        if channel.guild_id != interaction.guild_id:
+            raise UserError(
+                f"{channel.mention} is in another server. Manage its subscriptions with the "
+                "commands in that server, so that each server's /subscriptions tells the truth."
+            )
         if channel.id == interaction.channel_id:
             return channel.id, interaction.permissions
         return channel.id, channel.permissions

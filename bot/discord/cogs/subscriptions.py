@@ -74,7 +74,7 @@ class Subscriptions(commands.Cog):
                 election_id=election_id,
                 level=Level(level),
                 mention_role_id=role.id if role is not None else None,
-                guild_id=interaction.guild_id,
+                guild_id=channel.guild_id if channel is not None else interaction.guild_id,
                 created_by=interaction.user.id,
             )
             sub, outcome = await _subscriptions.subscribe(uow, wanted)
