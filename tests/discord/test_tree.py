@@ -124,7 +124,7 @@ async def test_add_cogs_registers_every_command_of_design_section_8(bot: Any) ->
         if isinstance(c, app_commands.Command)
     }
     assert options["status"] == ["election", "round"]
-    assert options["subscribe"] == ["election", "channel", "level", "role"]
+    assert options["subscribe"] == ["election", "channel", "level", "role", "mode", "language"]
     assert options["unsubscribe"] == ["election", "channel"]
     for command in client.tree.walk_commands():
         assert command.description and len(command.description) <= 100

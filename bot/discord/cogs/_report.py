@@ -125,6 +125,7 @@ def problems_text(problems: Sequence[Problem]) -> str:
     lines = []
     for problem in problems[:MAX_PROBLEMS]:
         error = re.sub(r"^elections\[\d+\]:\s*", "", problem.error)
+        error = re.sub(r"\s*\((election|row) skipped\)$", "", error)  # the report is refused
         where = f"`{problem.field}`: " if problem.field else ""
         lines.append(f"- {where}{sanitize(error, 200)}")
     return "\n".join(lines)
@@ -194,8 +195,8 @@ def recorded_text(election: Election, tally: Tally, posts: int, publisher: str |
     )
     if publisher is not None and publisher != REPORT_SOURCE:
         text += (
-            f"\nThe feed `{publisher}` publishes this round and takes precedence over "
-            "/report, so nothing was posted."
+            f"\nThe feed `{publisher}` publishes this round: it is the NLRB's, or it has "
+            "counted as many ballots as this report or more, so nothing was posted."
         )
     else:
         text += f"\n{number(posts)} post(s) queued."
