@@ -51,8 +51,14 @@ class Translator:
     plural rules, and Babel formatting for the language's locale. Built once per language
     (`translator`), read-only afterwards, so one object serves every render."""
 
-    def __init__(self, language: str, catalogue: stdlib_gettext.NullTranslations) -> None:
+    def __init__(
+        self,
+        language: str,
+        catalogue: stdlib_gettext.NullTranslations,
+        known: frozenset[tuple[str | None, str]] = frozenset(),
+    ) -> None:
         self.language = language
+        self._known = known  # (context, msgid) of every translated message
         self.locale = Locale.parse(LOCALES[language])
         self._catalogue = catalogue
         self._decimal: NumberPattern = self.locale.decimal_formats[None]
@@ -85,6 +91,19 @@ class Translator:
 
     def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
         return str(self._catalogue.npgettext(context, singular, plural, n))
+
+    def find(self, context: str | None, message: str) -> str | None:
+        """The translation of a message the code only knows at run time (a command's
+        description), or None when the catalogue lacks it: gettext would answer the
+        English words, and a caller such as Discord's localisations wants nothing then."""
+        if (context, message) not in self._known:
+            return None
+        return self.pgettext(context, message) if context else self.gettext(message)
+
+    @property
+    def catalogue(self) -> stdlib_gettext.NullTranslations:
+        """The gettext catalogue itself (for Jinja's i18n extension)."""
+        return self._catalogue
 
     # --- numbers and dates (Babel, the language's locale) --------------------------------
 
@@ -145,12 +164,24 @@ def _utc(moment: datetime) -> datetime:
 def load_catalogue(language: str) -> stdlib_gettext.GNUTranslations:
     """The gettext catalogue of `language` from its .po file (Babel reads it; fuzzy entries
     are left out, as a compiled catalogue would leave them)."""
+    return _load(language)[0]
+
+
+def _load(
+    language: str,
+) -> tuple[stdlib_gettext.GNUTranslations, frozenset[tuple[str | None, str]]]:
+    """The compiled catalogue, and the (context, msgid) of each message it translates."""
     with catalogue_path(language).open("rb") as handle:
         catalog = read_po(handle, locale=LOCALES[language], domain=DOMAIN)
+    known = frozenset(
+        (message.context, message.id if isinstance(message.id, str) else message.id[0])
+        for message in catalog
+        if message.id and message.string and not message.fuzzy
+    )
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
-    return stdlib_gettext.GNUTranslations(compiled)
+    return stdlib_gettext.GNUTranslations(compiled), known
 
 
 @cache
@@ -159,4 +190,4 @@ def translator(language: str = DEFAULT_LANGUAGE) -> Translator:
     kept (it is immutable, so every render may share it). Unknown languages raise."""
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r} (expected one of {LANGUAGES})")
-    return Translator(language, load_catalogue(language))
+    return Translator(language, *_load(language))

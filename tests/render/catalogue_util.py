@@ -9,10 +9,13 @@ the Spanish one untranslated (so the catalogue test fails until someone translat
 
 from __future__ import annotations
 
+import asyncio
 import string
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
@@ -23,14 +26,18 @@ from bot.render.i18n import DOMAIN, LOCALES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCALE_DIR = REPO_ROOT / "bot" / "render" / "locale"
-# Where user-visible strings live (the Discord edge joins when its replies are translated).
-SOURCE_DIRS = (REPO_ROOT / "bot" / "render",)
-KEYWORDS = {
+# Where user-visible strings live: posts, replies and charts; the Discord edge; the demo;
+# the web page (its Python and, below, its Jinja templates).
+SOURCE_DIRS = tuple(REPO_ROOT / "bot" / name for name in ("render", "discord", "demo", "web"))
+TEMPLATE_DIRS: tuple[Path, ...] = ()  # the web page joins when its templates are translated
+KEYWORDS: dict[str, Any] = {
     "gettext": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
 }
+# Jinja's own gettext alias, for templates only (in Python, "_" is a throwaway name).
+TEMPLATE_KEYWORDS = {**KEYWORDS, "_": None}
 
 CATALOGUE_DATE = datetime(2026, 1, 1, tzinfo=UTC)  # fixed, so regenerating changes nothing else
 MessageKey = tuple[str, str | None]  # (msgid, or the singular of a plural; msgctxt)
@@ -41,22 +48,63 @@ def po_path(language: str) -> Path:
 
 
 def extracted(dirs: Iterable[Path] = SOURCE_DIRS) -> dict[MessageKey, Message]:
-    """Every message literal passed to gettext, ngettext, pgettext or npgettext."""
+    """Every message the code asks the catalogues for: literals passed to gettext,
+    ngettext, pgettext or npgettext in Python and templates, and the strings of the slash
+    commands (names, descriptions, options, choices) that the translator looks up."""
     found: dict[MessageKey, Message] = {}
     for directory in dirs:
-        for filename, _lineno, message, _comments, context in extract_from_dir(
-            str(directory), method_map=[("**.py", "python")], keywords=KEYWORDS
-        ):
-            msgid = message if isinstance(message, str) else tuple(message)
-            key = (msgid if isinstance(msgid, str) else msgid[0], context)
-            # Files without line numbers: a catalogue diff then shows only real changes.
-            location = (f"{Path(directory).name}/{filename}", None)
-            if key in found:
-                if location not in found[key].locations:
-                    found[key].locations.append(location)
-            else:
-                found[key] = Message(msgid, context=context, locations=[location])
+        _extract(found, directory, [("**.py", "python")], KEYWORDS)
+    for directory in TEMPLATE_DIRS:
+        _extract(found, directory, [("**.html", "jinja2.ext:babel_extract")], TEMPLATE_KEYWORDS)
+    for context, text in command_strings():
+        _add(found, text, context, "discord/(commands)")
     return found
+
+
+def _extract(
+    found: dict[MessageKey, Message],
+    directory: Path,
+    method_map: list[tuple[str, str]],
+    keywords: dict[str, Any],
+) -> None:
+    for filename, _lineno, message, _comments, context in extract_from_dir(
+        str(directory), method_map=method_map, keywords=keywords
+    ):
+        # Files without line numbers: a catalogue diff then shows only real changes.
+        _add(found, message, context, f"{Path(directory).name}/{filename}")
+
+
+def _add(
+    found: dict[MessageKey, Message],
+    message: str | tuple[str, ...],
+    context: str | None,
+    where: str,
+) -> None:
+    msgid = message if isinstance(message, str) else tuple(message)
+    key = (msgid if isinstance(msgid, str) else msgid[0], context)
+    location = (where, None)
+    if key in found:
+        if location not in found[key].locations:
+            found[key].locations.append(location)
+    else:
+        found[key] = Message(msgid, context=context, locations=[location])
+
+
+@cache
+def command_strings() -> tuple[tuple[str, str], ...]:
+    """(context, English words) of every string the slash commands localise, read from
+    the real cogs on a bot that never connects."""
+    from bot.config import Settings
+    from bot.discord.client import TallyBot
+    from bot.discord.cogs import add_cogs
+    from bot.discord.translator import localisable
+
+    async def collect() -> list[tuple[str, str]]:
+        bot = TallyBot(settings=Settings(), store=cast(Any, None), session=cast(Any, None))
+        await add_cogs(bot)
+        return await localisable(bot.tree)
+
+    return tuple(asyncio.run(collect()))
 
 
 def read_catalogue(language: str) -> Catalog:
