@@ -10,6 +10,7 @@ the Spanish one untranslated (so the catalogue test fails until someone translat
 from __future__ import annotations
 
 import asyncio
+import re
 import string
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.core.models import LANGUAGES
+from bot.demo.replay import load_steps
 from bot.render.i18n import DOMAIN, LOCALES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -49,8 +51,9 @@ def po_path(language: str) -> Path:
 
 def extracted(dirs: Iterable[Path] = SOURCE_DIRS) -> dict[MessageKey, Message]:
     """Every message the code asks the catalogues for: literals passed to gettext,
-    ngettext, pgettext or npgettext in Python and templates, and the strings of the slash
-    commands (names, descriptions, options, choices) that the translator looks up."""
+    ngettext, pgettext or npgettext in Python and templates, the strings of the slash
+    commands (names, descriptions, options, choices) that the translator looks up, and
+    the demo's narration."""
     found: dict[MessageKey, Message] = {}
     for directory in dirs:
         _extract(found, directory, [("**.py", "python")], KEYWORDS)
@@ -58,6 +61,8 @@ def extracted(dirs: Iterable[Path] = SOURCE_DIRS) -> dict[MessageKey, Message]:
         _extract(found, directory, [("**.html", "jinja2.ext:babel_extract")], TEMPLATE_KEYWORDS)
     for context, text in command_strings():
         _add(found, text, context, "discord/(commands)")
+    for step in load_steps():  # the demo's narration: its English is the message id
+        _add(found, step.narration, "demo", "demo/data/replay.json")
     return found
 
 
@@ -223,3 +228,24 @@ def catalogue_problems(
                     f" English has {sorted(wanted)}"
                 )
     return problems
+
+
+def english_only_words(min_length: int = 4) -> frozenset[str]:
+    """Words of the English catalogue that no Spanish message uses (lower case, at least
+    `min_length` letters): finding one in Spanish output means an English template leaked."""
+    english, spanish = read_catalogue("en"), read_catalogue("es")
+    words = {w for m in english if m.id for text in _ids(m) for w in _words(text, min_length)}
+    shared = {w for m in spanish if m.id for text in _forms(m) for w in _words(text, min_length)}
+    return frozenset(words - shared)
+
+
+def leaked_english(text: str, min_length: int = 4) -> set[str]:
+    """The English-only words of the catalogues found in `text` (see `english_only_words`)."""
+    return set(_words(text, min_length)) & english_only_words(min_length)
+
+
+def _words(text: str, min_length: int) -> list[str]:
+    without_placeholders = re.sub(r"\{[a-z_]+\}", " ", text)
+    return [
+        w.lower() for w in re.findall(r"[A-Za-z]+", without_placeholders) if len(w) >= min_length
+    ]
