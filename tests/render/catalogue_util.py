@@ -31,7 +31,7 @@ LOCALE_DIR = REPO_ROOT / "bot" / "render" / "locale"
 # Where user-visible strings live: posts, replies and charts; the Discord edge; the demo;
 # the web page (its Python and, below, its Jinja templates).
 SOURCE_DIRS = tuple(REPO_ROOT / "bot" / name for name in ("render", "discord", "demo", "web"))
-TEMPLATE_DIRS: tuple[Path, ...] = ()  # the web page joins when its templates are translated
+TEMPLATE_DIRS = (REPO_ROOT / "bot" / "web" / "templates",)
 KEYWORDS: dict[str, Any] = {
     "gettext": None,
     "ngettext": (1, 2),
