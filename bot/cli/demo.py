@@ -23,7 +23,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_LANGUAGE,
         help="the language of the posts, charts and narration (default: en)",
     )
+    parser.add_argument(
+        "--format",
+        choices=("native", "sheet-csv"),
+        default="native",
+        help="replay the count as a native feed (default) or as a published spreadsheet",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    return main(build_runtime, args.output_dir, args.language)
+    return main(build_runtime, args.output_dir, args.language, args.format)

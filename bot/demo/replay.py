@@ -81,19 +81,22 @@ async def run_demo(
     out: TextIO | None = None,
     *,
     language: str = DEFAULT_LANGUAGE,
+    feed_format: str = "native",
 ) -> list[Path]:
     """Replay every step, print the posts, write the charts, all in `language`; returns
-    the chart paths."""
+    the chart paths. `feed_format`: the steps as a native feed, or as a published sheet
+    (`sheet-csv`)."""
     stream = out or sys.stdout
     steps = load_steps()
-    feed = ReplayFeed([s.document for s in steps])
+    feed = ReplayFeed([s.document for s in steps], sheet=feed_format == "sheet-csv")
     await feed.start()
     try:
         with tempfile.TemporaryDirectory(prefix="tallybot-demo-") as folder:
             store = await Store.open(f"sqlite+aiosqlite:///{folder}/demo.db")
             try:
                 await store.migrate()
-                await _replay(build, store, feed, steps, stream, translator(language))
+                t = translator(language)
+                await _replay(build, store, feed, steps, stream, t, feed_format)
                 return await _write_charts(store, output_dir, language)
             finally:
                 await store.close()
@@ -118,10 +121,15 @@ async def _replay(
     steps: list[Step],
     stream: TextIO,
     t: Translator,
+    feed_format: str,
 ) -> None:
     settings = Settings(
         defaults=DefaultsSettings.model_validate({"language": t.language}),  # console: no guild
-        feeds=(FeedSettings(id=FEED_ID, url=feed.url, format="native", interval=1.0),),
+        feeds=(
+            FeedSettings.model_validate(
+                {"id": FEED_ID, "url": feed.url, "format": feed_format, "interval": 1.0}
+            ),
+        ),
         elections=(ElectionSettings(id="jfk8", case_number="29-RC-288020"),),
     )
     await sync_config(store, settings)
@@ -196,9 +204,14 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def main(build: BuildRuntime, output_dir: Path, language: str = DEFAULT_LANGUAGE) -> int:
+def main(
+    build: BuildRuntime,
+    output_dir: Path,
+    language: str = DEFAULT_LANGUAGE,
+    feed_format: str = "native",
+) -> int:
     started = now()
-    charts = asyncio.run(run_demo(build, output_dir, language=language))
+    charts = asyncio.run(run_demo(build, output_dir, language=language, feed_format=feed_format))
     print(closing_words(charts, language))
     print(took((now() - started).total_seconds(), language))
     return 0

@@ -126,3 +126,14 @@ def test_the_demo_takes_a_language_the_bot_speaks() -> None:
     assert parser.parse_args(["demo"]).language == "en"
     with pytest.raises(SystemExit):
         parser.parse_args(["demo", "--language", "fr"])
+
+
+async def test_the_demo_replays_from_a_published_sheet_too(tmp_path: Path) -> None:
+    """Issue 17: the same count typed into a spreadsheet and published as CSV posts the same."""
+    out = io.StringIO()
+    await run_demo(build_runtime, tmp_path / "charts", out, feed_format="sheet-csv")
+    text = out.getvalue()
+    assert "JFK8: count paused" in text and "1,518–1,154" in text
+    assert "JFK8: count complete — union wins" in text and "2,654–2,131" in text
+    assert "Bessemer: count complete — result depends on challenged ballots" in text
+    assert "Source: feed demo (unofficial)" in text  # a sheet carries no source label
