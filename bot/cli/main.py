@@ -8,10 +8,13 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.cli import check_config, check_feed_command, demo
 from bot.cli import run as run_command
 from bot.cli.exits import EXIT_FAILED
 from bot.core.masking import MaskingFormatter
+from bot.store.faults import describe_store_error
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +90,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(args)
     except KeyboardInterrupt:
         return EXIT_FAILED
+    except SQLAlchemyError as exc:
+        # The database failed under the command (at start, say): one line, without the
+        # statement's parameters, which can hold a webhook URL (DESIGN §4 Secrets).
+        log.error("%s failed: the database: %s", args.command, describe_store_error(exc))
+        return EXIT_FAILED
     except Exception:
-        # Logged, so the traceback goes through the masking formatter (a store error's
-        # parameters can hold a webhook URL), instead of Python printing it raw.
+        # Logged, so the traceback goes through the masking formatter, instead of Python
+        # printing it raw.
         log.exception("%s failed", args.command)
         return EXIT_FAILED
