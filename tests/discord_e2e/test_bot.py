@@ -215,3 +215,14 @@ async def test_a_webhook_subscription_posts_through_the_webhook(rig: BotRig) -> 
     [message] = await rig.double.wait_for_messages(rig.double.channel, timeout=10)
     assert "800" in text_of(message)
     assert message["author"]["username"] == "tallybot"  # discord.webhook_username
+
+
+async def test_a_nul_in_an_option_is_refused_by_real_discord_py_before_the_store(
+    rig: BotRig,
+) -> None:
+    handle = await rig.double.send_interaction("status", {"election": "jf\x00k8"})
+    answer = await handle.response()
+    assert answer["data"]["flags"] & 64  # ephemeral
+    assert "The `election` option holds a control character (U+0000)" in text_of(answer)
+    complete = await rig.double.send_autocomplete("status", {"election": "jf\u202e"}, "election")
+    assert (await complete.response())["data"]["choices"] == []
