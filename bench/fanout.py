@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from dataclasses import dataclass, replace
 
 from sqlalchemy import text
@@ -42,6 +43,7 @@ class FanOut:
     renders: int
     posts: int
     rate: float
+    cpu_s: float  # this process's CPU (the bot's and the double's) during the fan-out
 
     @property
     def floor_s(self) -> float:
@@ -68,7 +70,8 @@ async def measure(
                 f"its own floor {channels / run.rate:.2f} s); {run.global_429s} global and "
                 f"{run.route_429s} route 429s; at most {run.peak_per_window} requests in one "
                 f"1 s window (fixed windows, limit {GLOBAL_LIMIT}); {run.problems} double "
-                "problem(s)"
+                f"problem(s); the process (bot and double) used {run.cpu_s:.1f} s of CPU "
+                f"meanwhile ({run.cpu_s / run.total_s:.0%} of one core)"
             ),
             extra={
                 "channels": channels,
@@ -142,7 +145,7 @@ async def _timed_fan_out(
     before = (double.stats.global_429s, double.stats.route_429s)
     server.set_document(native_feed(10, changed=1, bump=1))
     await server.wait_fetched(1)
-    fetched_at = loop.time()
+    fetched_at, cpu_at = loop.time(), time.process_time()
     stop = asyncio.Event()
     handles: list[InteractionHandle] = []
     load = asyncio.create_task(_status_load(double, handles, stop)) if status else None
@@ -151,6 +154,7 @@ async def _timed_fan_out(
     try:
         await poll_until(arrivals.all_arrived, 3 * len(wanted) / GLOBAL_LIMIT + 30, "the fan-out")
     finally:
+        cpu_s = time.process_time() - cpu_at
         stop.set()
         if load is not None:
             await load
@@ -170,6 +174,7 @@ async def _timed_fan_out(
         renders=0,
         posts=0,
         rate=0.0,
+        cpu_s=cpu_s,
     )
 
 

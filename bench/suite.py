@@ -8,10 +8,11 @@ import importlib
 import importlib.util
 import inspect
 import logging
+import os
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bench import bigfeed, fanout, latency, live, memory, pollcost, storage, web
 from bench.common import Figure, GrowthPoint
@@ -78,12 +79,15 @@ def _say(figures: list[Figure]) -> list[Figure]:
 
 
 async def _timed(what: str, run: Callable[[], Awaitable[list[Figure]]]) -> list[Figure]:
+    """Run one benchmark, saying how long it took; each figure's detail gets the machine's
+    1-minute load average when it started (2 cores, shared: above 2, others ran too)."""
     print(f"{what} …", file=sys.stderr)
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     figures = await run()
     _say(figures)
-    print(f"  ({time.perf_counter() - started:.1f} s)", file=sys.stderr)
-    return figures
+    print(f"  ({time.perf_counter() - started:.1f} s, load {load:.1f})", file=sys.stderr)
+    return [replace(f, detail=f"{f.detail}; load average {load:.1f} at its start") for f in figures]
 
 
 def optional_module(key: str) -> object | None:
