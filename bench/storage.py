@@ -6,8 +6,9 @@ The runtime is the one bot.cli.root.build_runtime builds, with a counting sender
 poller plans 100 posts a poll (100 elections changed, one channel following all), its
 delivery worker sends them and prunes (the worker's own loop; the bench shortens its
 pruning period from 60 s to `PRUNE_EVERY_S` so that 10,000 posts need not take an hour).
-SQLite sizes come from `dbstat`, PostgreSQL's from `pg_total_relation_size`; PostgreSQL runs
-when TALLYBOT_BENCH_PG_URL names a database the bench may empty, with `PG_POSTS` posts, and a
+SQLite sizes come from `dbstat`, PostgreSQL's from `pg_total_relation_size`. PostgreSQL runs
+when TALLYBOT_BENCH_PG_URL (else TALLYBOT_TEST_PG_URL) names a server, in a database of its
+own made and dropped around the run (as bench/failover.py does), with `PG_POSTS` posts and a
 plain `VACUUM posts, deliveries` every `VACUUM_EVERY_S` doing autovacuum's work (the bot
 leaves that to the server: with autovacuum off, deleted rows' space is never reused)."""
 
@@ -31,11 +32,12 @@ from bot.cli.root import build_runtime
 from bot.services import delivery as delivery_module
 from bot.services.runtime import Runtime
 from bot.store import ALL_ELECTIONS, Store
+from tests.services.replicas_support import fresh_pg_database
 
 TARGET_RATIO = 1.1  # flat, give or take a few pages
 ELECTIONS = 100  # changed at every poll: one post each
 PRUNE_EVERY_S = 0.5
-PG_URL_VARIABLE = "TALLYBOT_BENCH_PG_URL"
+PG_ENV = ("TALLYBOT_BENCH_PG_URL", "TALLYBOT_TEST_PG_URL")
 PG_POSTS = 2_000
 VACUUM_EVERY_S = 2.0
 TABLES = ("posts", "deliveries")
@@ -57,10 +59,11 @@ async def measure(posts: int = 10_000, warmup: int = 1_000) -> list[Figure]:
         figures = [
             await _figure(f"sqlite+aiosqlite:///{folder / 'bench.db'}", folder, posts, warmup)
         ]
-        pg_url = os.environ.get(PG_URL_VARIABLE)
-        if pg_url:
+        server = next((os.environ[n] for n in PG_ENV if os.environ.get(n)), None)
+        if server:
             pg_posts = min(posts, PG_POSTS)
-            figures.append(await _figure(pg_url, folder, pg_posts, max(1, pg_posts // 10)))
+            async with fresh_pg_database(server) as pg_url:
+                figures.append(await _figure(pg_url, folder, pg_posts, max(1, pg_posts // 10)))
     return figures
 
 
@@ -105,12 +108,8 @@ async def _figure(url: str, folder: Path, posts: int, warmup: int) -> Figure:
 
 
 async def _fresh(url: str) -> Store:
-    """A migrated, empty store (PostgreSQL: the bench's database, emptied)."""
+    """A migrated store on a new database."""
     store = await Store.open(url)
-    if store.dialect == "postgresql":
-        async with store.engine.begin() as conn:
-            await conn.exec_driver_sql("DROP SCHEMA public CASCADE")
-            await conn.exec_driver_sql("CREATE SCHEMA public")
     await store.migrate()
     return store
 
