@@ -100,7 +100,8 @@ def render(
         f"- Date: {now}",
         f"- Machine: {host['nproc']} CPUs ({host['cpu']}), Python {host['python']}, "
         f"{host['platform']}",
-        "- Store: SQLite file (aiosqlite, WAL); feeds and the Discord double on 127.0.0.1",
+        "- Store: SQLite file (aiosqlite, WAL), PostgreSQL where a row says so; feeds and the "
+        "Discord double on 127.0.0.1",
         "",
         "## Against the targets",
         "",
