@@ -78,7 +78,7 @@ async def test_an_expired_interaction_is_logged_not_raised(
     [
         (app_commands.MissingPermissions(["manage_channels"]), "You need Manage Channels"),
         (app_commands.BotMissingPermissions(["embed_links"]), "I need Embed Links"),
-        (app_commands.CommandOnCooldown(app_commands.Cooldown(1, 10), 4.2), "try again in 5s"),
+        (app_commands.CommandOnCooldown(app_commands.Cooldown(1, 10), 4.2), "in 5 seconds"),
         (app_commands.NoPrivateMessage(), "only in a server"),
         (app_commands.CheckFailure(), "You can't use this command here"),
         (
