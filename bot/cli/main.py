@@ -73,7 +73,9 @@ def setup_logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    for noisy in ("discord.http", "discord.gateway", "apscheduler", "aiosqlite", "alembic"):
+    noisy_loggers = ("discord.http", "discord.gateway", "apscheduler", "aiosqlite", "alembic")
+    # aiohttp.access: a line per request to the web server (health checks every few seconds)
+    for noisy in (*noisy_loggers, "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
