@@ -202,6 +202,12 @@ class Replica:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def cpu_seconds(self) -> float:
+        """User + system CPU time the running process has used so far (Linux /proc)."""
+        assert self.proc is not None
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rpartition(")")[2].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     async def scrape(self, session: aiohttp.ClientSession) -> Scrape:
         async with session.get(f"{self.base_url}/metrics") as response:
             response.raise_for_status()
