@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -23,7 +24,7 @@ from bot.config import Settings
 from bot.discord.client import TallyBot, point_discord_py_at
 from bot.discord.ratelimits import RateLimitCounter
 from bot.discord.senders import DiscordSender
-from bot.discord.shards import gateway_connected
+from bot.discord.shards import gateway_connected, unsharded_warning
 from bot.services.delivery import Sender
 from bot.services.heartbeat import INTERVAL_S as HEARTBEAT_INTERVAL_S
 from bot.services.pacing import DEFAULT_BURST, SharedBudget, TokenBucket
@@ -88,11 +89,26 @@ def compose_bot(
         sender,
         database_url=database_url,
         locale_of=bot.language_of,
-        on_alive=budget.update,
+        on_alive=_alive(budget, settings.discord.shard_count),
     )
     bot.attach(runtime)
     bot.rate_limits = RateLimitCounter(runtime.metrics.discord_429.inc)
     return bot
+
+
+def _alive(budget: SharedBudget, shard_count: int | None) -> Callable[[int], None]:
+    """The heartbeat's callback: this process's share of the budget, and a warning (once)
+    when processes share the database but not the gateway."""
+    warned: list[bool] = []
+
+    def alive(processes: int) -> None:
+        budget.update(processes)
+        warning = unsharded_warning(processes, shard_count)
+        if warning is not None and not warned:
+            log.warning("%s", warning)
+            warned.append(True)
+
+    return alive
 
 
 async def _serve(settings: Settings, store: Store, database_url: str, output: str) -> int:
