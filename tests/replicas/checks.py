@@ -10,7 +10,8 @@ each (by nonce), in the same order; and each message shows its delivery's newest
 
 from __future__ import annotations
 
-from collections import defaultdict
+import itertools
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -76,18 +77,16 @@ async def read_sent(store: Store, election: str = "jfk8") -> Sent:
     return Sent(posts, dict(by_target))
 
 
-async def open_deliveries(store: Store) -> int:
-    """Deliveries not yet sent or given up, cheaply (for waiting loops)."""
+async def all_sent(store: Store, election: str = "jfk8", status: str = "final") -> bool:
+    """The round has reached `status` and nothing is left to send: two cheap queries, for
+    waiting (the test process's loop also times the double's requests)."""
     async with store.read() as uow:
-        return await uow.deliveries.queued_count()
-
-
-def all_sent(sent: Sent, channel_ids: Iterable[int], final_status: str = "final") -> bool:
-    """The round's final post is planned and every channel's deliveries are sent."""
-    if not sent.posts or sent.posts[sent.post_ids[-1]].tally.status.value != final_status:
-        return False
-    targets = {f"channel:{c}" for c in channel_ids}
-    return targets <= set(sent.deliveries) and not sent.open()
+        published = await uow.published.get_many([(election, "initial")])
+        if (election, "initial") not in published:
+            return False
+        if published[(election, "initial")].tally.status.value != status:
+            return False
+        return await uow.deliveries.queued_count() == 0
 
 
 def shown(post: Post) -> str:
@@ -128,3 +127,24 @@ def exactly_once_problems(
                     f"not the figures {figures} of post {delivery.post_id}"
                 )
     return problems
+
+
+def busiest_second(double: DiscordDouble) -> str:
+    """The 1 s window with the most requests towards the global limit, described: when it
+    began (seconds after the first request), its routes and statuses."""
+    records = [r for r in double.requests if r.global_]
+    if not records:
+        return "no requests"
+    best, first, start = 0, 0, 0
+    for end, record in enumerate(records):
+        while record.at - records[start].at >= 1.0:
+            start += 1
+        if end - start + 1 > best:
+            best, first = end - start + 1, start
+    window = records[first : first + best]
+    routes = Counter(f"{r.method} {r.template} {r.status}" for r in window)
+    gaps = [round((b.at - a.at) * 1000) for a, b in itertools.pairwise(window)]
+    return (
+        f"{best} requests from {window[0].at - records[0].at:.2f} s: {dict(routes)}; "
+        f"gaps in ms {gaps}"
+    )

@@ -10,8 +10,8 @@ and each process's /metrics parses and shows one leader.
 The rate: 40 channels and a change a second ask for more than the budget all along. On a
 small machine two processes cannot send much more than 30–40 requests/s anyway, so at the
 default budget (45/s) the 50 bound would hold even if each paced at the whole budget; at
-10/s, what the double sees tells a shared budget (5 + a burst of 1 each, DESIGN §9) from
-two whole ones (10 + 2 each).
+8/s, what the double sees tells a shared budget (4 + a burst of 1 each, DESIGN §9) from
+two whole ones (8 + 2 each).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import pytest
 
 from bot.store import Store
 from tests.discord_double import DiscordDouble
-from tests.replicas.checks import all_sent, exactly_once_problems, read_sent
+from tests.replicas.checks import all_sent, busiest_second, exactly_once_problems, read_sent
 from tests.replicas.rig import (
     Cluster,
     LoggedFeed,
@@ -46,7 +46,7 @@ BATCHES = 16  # one a second; the last is the final tally
 KILL_AT, RESTART_AT = 3, 8  # batches
 FAILOVER_MAX_S = 10.0
 GLOBAL_LIMIT = 50
-BUDGET = 10  # discord.requests_per_second
+BUDGET = 8  # discord.requests_per_second
 BURST = 2  # bot.services.pacing.DEFAULT_BURST, split between the processes
 UNPACED = 4  # a start's own requests (gateway URL, login, shards), outside the budget
 
@@ -101,7 +101,7 @@ async def test_the_leader_killed_mid_count_loses_and_repeats_nothing(
                 await cluster.start()
                 first_leader, _ = await cluster.settled(alive=2)
                 await baseline_stored(store)
-                await _count_with_a_failover(cluster, first_leader.name, feed, store, channels)
+                await _count_with_a_failover(cluster, first_leader.name, feed, store)
                 leader, scrapes = await cluster.settled(alive=2)
                 assert leader.name != first_leader.name, (
                     "the restarted process leads, not the survivor"
@@ -122,15 +122,16 @@ async def test_the_leader_killed_mid_count_loses_and_repeats_nothing(
             await store.close()
 
     assert exactly_once_problems(sent, double, channels) == []
-    assert len(sent.posts) >= BATCHES - 4  # a poll may miss a batch, at the failover most
-    assert double.peak_in_any_window(1.0) <= min(GLOBAL_LIMIT, BUDGET + BURST + UNPACED)
+    assert len(sent.posts) >= BATCHES // 2  # the count was followed (a poll may miss a batch)
+    peak = double.peak_in_any_window(1.0)
+    assert peak <= min(GLOBAL_LIMIT, BUDGET + BURST + UNPACED), busiest_second(double)
     assert double.stats.global_429s == double.stats.route_429s == 0
     assert double.gateway.connected_shards() == set()  # both stopped
     assert set(double.gateway.shards) == {(0, 2), (1, 2)}  # TALLYBOT_SHARD_IDS=0, =1
 
 
 async def _count_with_a_failover(
-    cluster: Cluster, leader: str, feed: LoggedFeed, store: Store, channels: list[int]
+    cluster: Cluster, leader: str, feed: LoggedFeed, store: Store
 ) -> None:
     """The count, the kill of `leader` at batch KILL_AT, its restart at RESTART_AT, and the
     wait until every channel has every post."""
@@ -149,7 +150,7 @@ async def _count_with_a_failover(
     finally:
         await cancel(moving)
     deadline = time.monotonic() + 45  # a dead process's leases expire after 30 s
-    while not all_sent(await read_sent(store), channels):
+    while not await all_sent(store):
         if time.monotonic() > deadline:
             raise AssertionError(f"not every channel got every post\n{cluster.logs()}")
         await asyncio.sleep(0.5)
