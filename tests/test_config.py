@@ -252,6 +252,24 @@ subscriptions:
     assert mask_url("sqlite+aiosqlite:///data/x.db") == "sqlite+aiosqlite:///data/x.db"
 
 
+def test_feed_urls_and_query_passwords_are_masked_when_printed(tmp_path: Path) -> None:
+    text = """\
+discord:
+  api_base: http://proxy:PROXYPASS@127.0.0.1:9/api
+feeds:
+  - id: organizers
+    url: http://user:FEEDPASS@feeds.example.org/feed?apikey=FEEDKEY
+    format: native
+"""
+    env = {"DATABASE_URL": "postgres://app@db/x?password=QUERYPASS"}
+    settings = load_settings(write(tmp_path, text), env)
+    shown = describe_settings(settings) + repr(settings)
+    for secret in ("PROXYPASS", "FEEDPASS", "FEEDKEY", "QUERYPASS"):
+        assert secret not in shown
+    assert "http://****:****@feeds.example.org/feed?apikey=****" in shown
+    assert "://****@db/x?password=****" in shown
+
+
 def test_duplicate_aliases_and_cases(tmp_path: Path) -> None:
     text = """\
 elections:

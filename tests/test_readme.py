@@ -92,3 +92,38 @@ async def test_readme_slash_commands_and_options_exist_in_the_command_tree() -> 
     for name, options in rows.items():
         parameters = {p.display_name for p in getattr(tree[name], "parameters", [])}
         assert options <= parameters, f"/{name}: README names {options - parameters}"
+
+
+def readme_sample_post() -> str:
+    return README.split("```\n", 2)[1].split("```", 1)[0].rstrip("\n")
+
+
+def test_readme_sample_post_is_what_the_bot_prints() -> None:
+    """The post at the top of the README, as the dry run prints it (DESIGN §6 text)."""
+    from datetime import UTC, datetime
+
+    from bot.core.models import Choice, Election, Event, Post, Status, Tally
+    from bot.render.messages import render_post
+    from bot.render.text import render_text
+
+    def jfk8(union: int, against: int, status: Status) -> Tally:
+        return Tally(
+            "jfk8",
+            choices=(Choice("Amazon Labor Union", union), Choice("No union", against, True)),
+            status=status,
+            ballots_cast=4869,
+            eligible_voters=8325,
+            updated_at=datetime(2022, 3, 31, 23, 5, tzinfo=UTC),
+            source="organizers",
+            source_label="ALU count watchers, unofficial",
+        )
+
+    election = Election("jfk8", name="Amazon JFK8 (Staten Island, NY)", case_number="29-RC-288020")
+    post = Post(
+        "jfk8",
+        "initial",
+        (Event.COUNT_UPDATED, Event.STATUS_CHANGED),
+        jfk8(1518, 1154, Status.PAUSED),
+        previous=jfk8(612, 488, Status.COUNTING),
+    )
+    assert readme_sample_post() == render_text(render_post(election, post))

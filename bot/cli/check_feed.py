@@ -15,6 +15,7 @@ from typing import TextIO
 import aiohttp
 
 from bot.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
+from bot.core.masking import mask_url
 from bot.core.models import Election
 from bot.core.rules import summarize
 from bot.feeds.base import (
@@ -64,6 +65,7 @@ def run(
     user_agent_contact: str | None = None,
     timeout_s: float | None = None,
     max_bytes: int | None = None,
+    redirect_hosts: Sequence[str] = (),
 ) -> int:
     """The handler: with --config, the caller passes the config's elections, contact, limits."""
     return asyncio.run(
@@ -75,6 +77,7 @@ def run(
             user_agent_contact=user_agent_contact,
             timeout_s=timeout_s or DEFAULT_TIMEOUT_S,
             max_bytes=max_bytes or DEFAULT_MAX_BYTES,
+            redirect_hosts=redirect_hosts,
         )
     )
 
@@ -99,6 +102,7 @@ async def check_feed(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_bytes: int = DEFAULT_MAX_BYTES,
     connect_timeout_s: float = DEFAULT_CONNECT_TIMEOUT_S,
+    redirect_hosts: Sequence[str] = (),
     stdout: TextIO | None = None,
     stderr: TextIO | None = None,
 ) -> int:
@@ -111,7 +115,8 @@ async def check_feed(
         return EXIT_USAGE
     source = FeedSource(FEED_ID, url, fmt, timeout_s, max_bytes, connect_timeout_s)
     async with aiohttp.ClientSession() as session:
-        fetched = await Fetcher(session, user_agent(user_agent_contact)).fetch(source, None)
+        fetcher = Fetcher(session, user_agent(user_agent_contact), redirect_hosts=redirect_hosts)
+        fetched = await fetcher.fetch(source, None)
     if not isinstance(fetched, Document):
         reason = fetched.reason  # a FetchFailure (nothing is "unchanged" without validators)
         print(f"check-feed: fetch failed: {reason}", file=err)
@@ -166,7 +171,7 @@ def write_text(result: ParseResult, url: str, out: TextIO) -> None:
     tallies, problems = len(result.tallies), len(result.problems)
     out.write(
         f"{tallies} {'tally' if tallies == 1 else 'tallies'}, "
-        f"{problems} {'problem' if problems == 1 else 'problems'} from {url}\n"
+        f"{problems} {'problem' if problems == 1 else 'problems'} from {mask_url(url)}\n"
     )
 
 

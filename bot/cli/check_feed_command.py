@@ -35,4 +35,5 @@ def run(args: argparse.Namespace) -> int:
         user_agent_contact=settings.http.user_agent_contact,
         timeout_s=listed.timeout if listed else None,
         max_bytes=listed.max_bytes if listed else None,
+        redirect_hosts=settings.http.redirect_hosts,
     )

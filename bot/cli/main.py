@@ -8,9 +8,15 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from bot.cli import check_config, check_feed_command, demo
 from bot.cli import run as run_command
 from bot.cli.exits import EXIT_FAILED
+from bot.core.masking import MaskingFormatter
+from bot.store.faults import describe_store_error
+
+log = logging.getLogger(__name__)
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -68,11 +74,10 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 
 def setup_logging(verbose: bool) -> None:
     """Logs go to stderr, always: stdout carries command output only."""
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler(sys.stderr)
+    # Every line, tracebacks included, goes through mask_secrets (DESIGN §4 Secrets).
+    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
     noisy_loggers = ("discord.http", "discord.gateway", "apscheduler", "aiosqlite", "alembic")
     # aiohttp.access: a line per request to the web server (health checks every few seconds)
     for noisy in (*noisy_loggers, "aiohttp.access"):
@@ -86,4 +91,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return handler(args)
     except KeyboardInterrupt:
+        return EXIT_FAILED
+    except SQLAlchemyError as exc:
+        # The database failed under the command (at start, say): one line, without the
+        # statement's parameters, which can hold a webhook URL (DESIGN §4 Secrets).
+        log.error("%s failed: the database: %s", args.command, describe_store_error(exc))
+        return EXIT_FAILED
+    except Exception:
+        # Logged, so the traceback goes through the masking formatter, instead of Python
+        # printing it raw.
+        log.exception("%s failed", args.command)
         return EXIT_FAILED

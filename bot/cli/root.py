@@ -92,7 +92,11 @@ def build_runtime(
         extra_subscribers=extra_subscribers,
         wakeups=wakeups,
     )
-    fetcher = Fetcher(session, user_agent(settings.http.user_agent_contact))
+    fetcher = Fetcher(
+        session,
+        user_agent(settings.http.user_agent_contact),
+        redirect_hosts=settings.http.redirect_hosts,
+    )
     poller = Poller(
         store, fetcher, feeds, pipeline, health, identities=identities(elections), clock=clock
     )

@@ -265,16 +265,27 @@ def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int | None:
 def describe_settings(settings: Settings) -> str:
     """The resolved settings as YAML, secrets masked, for `check-config`."""
     data = settings.model_dump(mode="json")
-    data["database"]["url"] = mask_url(settings.database.url)
+    data["database"]["url"] = settings.database.url
     for sub, raw in zip(data["subscriptions"], settings.subscriptions, strict=True):
         if raw.webhook_url is not None:
-            sub["webhook_url"] = mask_url(raw.webhook_url.get_secret_value())
+            sub["webhook_url"] = raw.webhook_url.get_secret_value()
         else:
             sub.pop("webhook_url")
+    data = _masked(data)  # every URL: feeds', the database's, webhooks', the API base …
     for feed in data["feeds"]:
-        feed["url"] = mask_url(feed["url"])
         feed["interval"] = format_duration(feed["interval"])
         feed["timeout"] = format_duration(feed["timeout"])
     data["database"]["retention"] = format_duration(data["database"]["retention"])
     data["discord_token"] = "set (hidden)" if settings.token else "not set"
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def _masked(value: Any) -> Any:
+    """`value` with every string that holds a URL masked, at any depth."""
+    if isinstance(value, dict):
+        return {key: _masked(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    if isinstance(value, str) and "://" in value:
+        return mask_url(value)
+    return value

@@ -46,7 +46,7 @@ class Reporters(_Strict):
 
 
 class DiscordSettings(_Strict):
-    api_base: str | None = None
+    api_base: str | None = Field(default=None, repr=False)  # may hold userinfo
     dev_guild_ids: tuple[Snowflake, ...] = ()
     owner_ids: tuple[Snowflake, ...] = ()
     reporters: Reporters = Reporters()
@@ -114,7 +114,7 @@ FeedFormatName = Literal["native", "sheet-csv", "nlrb-csv", "nlrb-case", "nlrb-r
 
 class FeedSettings(_Strict):
     id: Slug
-    url: str
+    url: str = Field(repr=False)  # may hold userinfo or a key in its query
     format: FeedFormatName
     interval: Duration | None = Field(default=None, validate_default=True)
     timeout: Duration = 10.0

@@ -9,12 +9,16 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.demo.sheet import sheet_of
+
 
 class ReplayFeed:
     """Serves step k, then k+1 on the next fetch, and stays on the last one."""
 
-    def __init__(self, documents: Sequence[dict[str, Any]]) -> None:
-        self._bodies = [json.dumps(d).encode() for d in documents]
+    def __init__(self, documents: Sequence[dict[str, Any]], *, sheet: bool = False) -> None:
+        """`sheet`: serve each step as a published spreadsheet (sheet-csv), not feed v1."""
+        self._bodies = [sheet_of(d) if sheet else json.dumps(d).encode() for d in documents]
+        self._content_type = "text/csv" if sheet else "application/json"
         self.served = 0
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -26,7 +30,7 @@ class ReplayFeed:
     async def _feed(self, _request: web.Request) -> web.Response:
         body = self._bodies[min(self.served, len(self._bodies) - 1)]
         self.served += 1
-        return web.Response(body=body, content_type="application/json")
+        return web.Response(body=body, content_type=self._content_type)
 
     async def start(self) -> None:
         app = web.Application()

@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.core.models import LANGUAGES
 from bot.discord.ratelimits import RateLimitCounter
 from bot.discord.shards import gateway_options
+from bot.discord.translator import CatalogueTranslator
 from bot.services.runtime import Runtime
 from bot.store import Store
 
@@ -84,6 +85,7 @@ class TallyBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         from bot.discord.cogs import add_cogs
 
+        await self.tree.set_translator(CatalogueTranslator())  # Spanish command names (§13)
         await add_cogs(self)
         if self.rate_limits is not None:
             self.rate_limits.install()

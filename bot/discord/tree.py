@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord import app_commands
 
+from bot.discord.cogs._inputs import check_options
 from bot.discord.cogs._replies import no_mentions
 from bot.discord.cogs.errors import UserError
 
@@ -73,9 +74,25 @@ def user_message(error: Exception) -> str | None:
 
 
 class TallyTree(app_commands.CommandTree["TallyBot"]):
-    """Every error of every command ends here: the user gets an ephemeral answer (see
+    """Every command and autocomplete is checked here first (text options, `_inputs`), and
+    every error of every command ends here: the user gets an ephemeral answer (see
     `user_message` for the precedence); unexpected errors are logged with the command's
     name and answered with a generic "it was logged"."""
+
+    async def interaction_check(self, interaction: discord.Interaction[TallyBot]) -> bool:
+        """Refuse bad text options before any command or autocomplete sees them: a command
+        gets an ephemeral reply saying what is wrong, an autocomplete no choices."""
+        try:
+            check_options(interaction.data)
+        except UserError as refused:
+            name = interaction.command.qualified_name if interaction.command else "(unknown)"
+            log.debug("command /%s input refused: %s", name, refused.message)
+            if interaction.type is discord.InteractionType.autocomplete:
+                await _no_choices(interaction)
+            else:
+                await tell(interaction, refused.message)
+            return False
+        return True
 
     async def on_error(
         self, interaction: discord.Interaction[TallyBot], error: app_commands.AppCommandError
@@ -97,9 +114,9 @@ class TallyTree(app_commands.CommandTree["TallyBot"]):
 
 
 async def tell(interaction: discord.Interaction[TallyBot], message: str) -> None:
-    """An ephemeral answer: the response when none was sent, else a followup. A public
-    "thinking…" placeholder (a deferred command that then failed) is removed first, so it
-    does not hang there forever."""
+    """An ephemeral answer: the response when none was sent; after a defer, the "thinking…"
+    placeholder edited to say it (a deferred command always gets its reply edited, on an
+    error too; it keeps the defer's visibility); else a followup."""
     try:
         if not interaction.response.is_done():
             await interaction.response.send_message(
@@ -108,11 +125,23 @@ async def tell(interaction: discord.Interaction[TallyBot], message: str) -> None
             return
         if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
             try:
-                await interaction.delete_original_response()
-            except discord.HTTPException:
-                log.debug("could not remove the placeholder of a failed command")
+                await interaction.edit_original_response(
+                    content=message, embeds=[], attachments=[], allowed_mentions=no_mentions()
+                )
+                return
+            except discord.HTTPException as exc:
+                log.debug("could not edit the placeholder of a failed command: %s", exc)
         await interaction.followup.send(message, ephemeral=True, allowed_mentions=no_mentions())
     except discord.HTTPException as exc:
         # The interaction expired (3 s, or 15 min for followups) or Discord refused: the
         # user cannot be told; the error itself was handled above.
         log.warning("could not answer interaction %s: %s", interaction.id, exc)
+
+
+async def _no_choices(interaction: discord.Interaction[TallyBot]) -> None:
+    """Answer an autocomplete with no choices (bad input looks nothing up)."""
+    try:
+        if not interaction.response.is_done():
+            await interaction.response.autocomplete([])
+    except discord.HTTPException as exc:
+        log.debug("could not answer autocomplete %s: %s", interaction.id, exc)

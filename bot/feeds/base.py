@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.core.models import Election, SourceKind, Tally
@@ -13,13 +13,16 @@ from bot.core.models import Election, SourceKind, Tally
 
 class FeedFormat(StrEnum):
     NATIVE = "native"
+    SHEET_CSV = "sheet-csv"
     NLRB_CSV = "nlrb-csv"
     NLRB_CASE = "nlrb-case"
     NLRB_RESULTS = "nlrb-results"
 
     @property
     def source_kind(self) -> SourceKind:
-        return SourceKind.NATIVE if self is FeedFormat.NATIVE else SourceKind.OFFICIAL
+        """Native and sheet-csv feeds are hand-fed (unofficial); the nlrb-* are official."""
+        hand_fed = self in (FeedFormat.NATIVE, FeedFormat.SHEET_CSV)
+        return SourceKind.NATIVE if hand_fed else SourceKind.OFFICIAL
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,15 +119,25 @@ class ParseContext:
     """What a parser needs beyond the bytes.
 
     `identities` maps (case number upper-case, unit upper-case) to the configured election,
-    so NLRB rows get the operator's slug and aliases (DESIGN §4 identity).
+    so NLRB rows get the operator's slug and aliases (DESIGN §4 identity). `deadline` is a
+    `time.monotonic()` value after which `check_deadline`, which parsers call in their loops,
+    fails the document; `time_limit_s` is what its message says the limit was.
     """
 
     source_id: str
     identities: Mapping[tuple[str, str], Election] = field(default_factory=dict)
-    deadline: float | None = None  # a time.monotonic() value: past it the parse fails
+    deadline: float | None = None
+    time_limit_s: float | None = None
+
+    def with_time_limit(self, seconds: float) -> ParseContext:
+        """This context with a deadline `seconds` from now."""
+        return replace(self, deadline=time.monotonic() + seconds, time_limit_s=seconds)
 
     def check_deadline(self) -> None:
-        """Raise ParseError once the parse has run past its time limit (parsers call this
-        in their loops, so a hostile document costs bounded work)."""
+        """Raise ParseError once the deadline has passed (a failed document, DESIGN §4)."""
         if self.deadline is not None and time.monotonic() > self.deadline:
-            raise ParseError("parsing took longer than its time limit: the document is too big")
+            limit = f"{self.time_limit_s:g} s" if self.time_limit_s is not None else "its limit"
+            raise ParseError(
+                f"parsing took longer than {limit}: the document is too large or too "
+                "complex to read in time"
+            )

@@ -1,13 +1,19 @@
-"""Fetch one feed: HTTP(S) with timeouts, a byte cap, conditional GET, a content hash and capped
-redirects, or a `file://` URL; the answer is Unchanged, a Document, or a FetchFailure."""
+"""Fetch one feed: HTTP(S) with timeouts, a byte cap, conditional GET, a content hash and
+redirects under the policy of bot/feeds/redirects.py, or a `file://` URL; the answer is
+Unchanged, a Document, or a FetchFailure.
+
+Names are resolved here, every address is checked, and the request goes to the checked
+address itself (the name kept in `Host` and for TLS), so a DNS answer that changes between
+the check and the connection (rebinding) cannot send a request anywhere unchecked."""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import logging
+import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
 from importlib import metadata
 from pathlib import Path
@@ -15,12 +21,13 @@ from pathlib import Path
 import aiohttp
 from yarl import URL
 
+from bot.core.masking import mask_url
 from bot.feeds.backoff import next_delay
 from bot.feeds.base import Document, FeedSource, FetchFailure, FetchResult, Unchanged, Validators
+from bot.feeds.redirects import MAX_REDIRECTS, RedirectPolicy, parse_address
 
 log = logging.getLogger(__name__)
 
-MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 MAX_RETRY_AFTER_S = 24 * 3600.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -55,18 +62,26 @@ class _Stop(Exception):
 
 
 class Fetcher:
-    """Fetches feeds through one shared aiohttp session (the caller owns and closes it)."""
+    """Fetches feeds through one shared aiohttp session (the caller owns and closes it).
+
+    `redirect_hosts` are the hosts a feed may redirect to besides its own; `resolver`
+    turns names into addresses (default: the system's, through aiohttp's ThreadedResolver).
+    """
 
     def __init__(
         self,
         session: aiohttp.ClientSession,
         user_agent: str,
         *,
+        redirect_hosts: Iterable[str] = (),
+        resolver: aiohttp.abc.AbstractResolver | None = None,
         max_redirects: int = MAX_REDIRECTS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._session = session
         self._user_agent = user_agent
+        self._redirect_hosts = tuple(redirect_hosts)
+        self._resolver = resolver
         self._max_redirects = max_redirects
         self._clock = clock  # wall clock, for Retry-After dates
 
@@ -88,9 +103,6 @@ class Fetcher:
             return stop.failure
         except TimeoutError:
             return FetchFailure(f"timed out after {source.timeout_s:g}s fetching {where(url)}")
-        except aiohttp.ClientConnectorError as exc:
-            reason = exc.os_error.strerror or type(exc.os_error).__name__
-            return FetchFailure(f"cannot connect to {url.host}: {reason}")
         except aiohttp.ClientPayloadError:
             return FetchFailure(f"broken response body from {where(url)} (bad encoding?)")
         except aiohttp.ClientError as exc:
@@ -101,18 +113,76 @@ class Fetcher:
     ) -> FetchResult:
         headers = self._headers(previous)
         timeout = aiohttp.ClientTimeout(total=source.timeout_s, connect=source.connect_timeout_s)
+        addresses = await self._addresses(url)
+        policy = RedirectPolicy.for_feed(url, self._redirect_hosts, addresses)
+        credentials = _basic_auth(url)
+        url = url.with_user(None)  # userinfo travels as the Authorization header only
         visited = {url}
         for _ in range(self._max_redirects + 1):
-            async with self._session.get(
-                url, headers=headers, allow_redirects=False, timeout=timeout
-            ) as response:
-                if response.status in _REDIRECTS:
-                    url = _redirect_target(url, response, visited)
-                    continue
-                return await self._answer(url, response, source, previous)
+            sent = headers if credentials is None else {**headers, "Authorization": credentials}
+            async with await self._send(url, addresses, sent, timeout) as response:
+                if response.status not in _REDIRECTS:
+                    return await self._answer(url, response, source, previous)
+                target = _redirect_target(url, response, visited)
+            why = policy.host_refusal(target)
+            if why is None:
+                addresses = await self._addresses(target)
+                why = policy.address_refusal(target.raw_host or "", addresses)
+            if why is not None:
+                reason = f"feed {source.id}: redirect to {mask_url(str(target))} refused: {why}"
+                log.debug("%s", reason)
+                raise _Stop(FetchFailure(reason))
+            if not policy.is_own_host(target):
+                credentials = None  # dropped on any change of host, for good
+            url = target
         raise _Stop(
             FetchFailure(f"more than {self._max_redirects} redirects, last to {where(url)}")
         )
+
+    async def _addresses(self, url: URL) -> list[str]:
+        """The addresses of `url`'s host: itself when it is one, else what the resolver says."""
+        host = url.raw_host or ""
+        if parse_address(host) is not None:
+            return [host]
+        if self._resolver is None:
+            self._resolver = aiohttp.ThreadedResolver()
+        try:
+            found = await self._resolver.resolve(host, url.port or 0, family=socket.AF_UNSPEC)
+        except OSError as exc:
+            raise _Stop(FetchFailure(f"cannot resolve {host}: {exc.strerror or exc}")) from None
+        addresses = list(dict.fromkeys(result["host"] for result in found))
+        if not addresses:
+            raise _Stop(FetchFailure(f"cannot resolve {host}: no address"))
+        return addresses
+
+    async def _send(
+        self,
+        url: URL,
+        addresses: list[str],
+        headers: dict[str, str],
+        limits: aiohttp.ClientTimeout,
+    ) -> aiohttp.ClientResponse:
+        """GET `url` from the first of its checked `addresses` that accepts a connection."""
+        pinned_headers = {**headers, "Host": url.host_port_subcomponent or url.raw_host or ""}
+        server_hostname = url.raw_host if url.scheme == "https" else None
+        reason = "no address"
+        for address in addresses:
+            try:
+                pinned = url.with_host(address)
+            except ValueError:
+                reason = f"unusable address {address!r}"
+                continue
+            try:
+                return await self._session.get(
+                    pinned,
+                    headers=pinned_headers,
+                    allow_redirects=False,
+                    timeout=limits,
+                    server_hostname=server_hostname,
+                )
+            except aiohttp.ClientConnectorError as exc:
+                reason = exc.os_error.strerror or type(exc.os_error).__name__
+        raise _Stop(FetchFailure(f"cannot connect to {url.host}: {reason}"))
 
     def _headers(self, previous: Validators | None) -> dict[str, str]:
         headers = {"User-Agent": self._user_agent, "Accept-Encoding": "gzip, deflate"}
@@ -173,15 +243,23 @@ class Fetcher:
         return await asyncio.to_thread(_read_file_capped, Path(url.path), max_bytes)
 
 
+def _basic_auth(url: URL) -> str | None:
+    """The Authorization header that the URL's userinfo stands for, if it has any."""
+    if url.user is None and url.password is None:
+        return None
+    return aiohttp.encode_basic_auth(url.user or "", url.password or "")
+
+
 def _redirect_target(url: URL, response: aiohttp.ClientResponse, visited: set[URL]) -> URL:
+    """Where a redirect points, its userinfo dropped (never used); loops are refused."""
     location = response.headers.get("Location")
     if not location:
         raise _Stop(FetchFailure(f"HTTP {response.status} from {where(url)} without a Location"))
     try:
-        target = url.join(URL(location))
+        target = url.join(URL(location)).with_user(None)
     except ValueError:
         raise _Stop(FetchFailure(f"redirect from {where(url)} to an unreadable URL")) from None
-    if target.scheme not in ("http", "https"):
+    if target.scheme not in ("http", "https") or not target.raw_host:
         raise _Stop(FetchFailure(f"redirect from {where(url)} to a {target.scheme} URL refused"))
     if target in visited:
         raise _Stop(FetchFailure(f"redirect loop: {where(url)} sends back to {where(target)}"))

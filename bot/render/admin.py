@@ -71,6 +71,8 @@ class FeedRow:
     next_attempt_at: datetime | None = None  # a backoff's next try
     next_poll: datetime | None = None  # the scheduler's next run
     tallies: int = 0
+    problems: tuple[str, ...] = ()  # the last document's first problems, as the poller put them
+    problem_count: int = 0
 
     @property
     def failing(self) -> bool:
@@ -209,7 +211,21 @@ def feed_lines(t: Translator, row: FeedRow, now: datetime) -> list[Text]:
         else:
             template = t.gettext("last error {when} (recovered since): {error}")
             lines.append(fill(template, when=when, error=error))
-    return lines + _next(t, row, now)
+    return lines + _problems(t, row) + _next(t, row, now)
+
+
+def _problems(t: Translator, row: FeedRow) -> list[Text]:
+    """The last document's problems: how many, and the first few."""
+    if not row.problem_count:
+        return []
+    template = t.ngettext(
+        "{mark} {count} problem in the last document:",
+        "{mark} {count} problems in the last document:",
+        row.problem_count,
+    )
+    lines: list[Text] = [fill(template, mark=WARNING, count=t.number(row.problem_count))]
+    lines.extend(fill("- {problem}", problem=feed(p, ERROR_MAX)) for p in row.problems[:3])
+    return lines
 
 
 def _next(t: Translator, row: FeedRow, now: datetime) -> list[Text]:

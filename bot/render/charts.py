@@ -1,4 +1,6 @@
-"""The `/history` chart: each round's count over time as PNG bytes (matplotlib, lazily).
+"""The chart of every round's count over time, drawn once for everything that shows it:
+PNG bytes for `/history` and the demo, SVG for the web page (DESIGN §8, §12), every label
+in the reader's language, with a text alternative for the page.
 
 matplotlib is imported inside the functions (it costs memory and start-up time, DESIGN §11)
 and only through its object-oriented API: pyplot keeps global state and is not thread-safe,
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -17,8 +20,15 @@ from bot.core.models import DEFAULT_LANGUAGE, Choice, Election, Tally
 from bot.core.rules import valid
 from bot.render.format import as_utc
 from bot.render.i18n import Translator, translator
-from bot.render.labels import choice_name, round_label, score, short_name, status_label
-from bot.render.rich import Text, flatten
+from bot.render.labels import (
+    choice_name,
+    named_score,
+    round_label,
+    score,
+    short_name,
+    status_label,
+)
+from bot.render.rich import Text, feed, fill, flatten
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -29,6 +39,9 @@ HEIGHT_PX = 600  # for up to two rounds; each further round adds ROUND_PX
 ROUND_PX = 300
 DPI = 100
 MAX_ROUNDS = 6  # the latest ones; a taller chart is unreadable in Discord
+# SVG text is kept as text (searchable, readable by a screen reader, no font embedded):
+# an rcParam, and rcParams are process-wide, so SVG drawings take turns.
+_SVG_LOCK = threading.Lock()
 
 
 def chart_size(rounds: int) -> tuple[int, int]:
@@ -88,6 +101,38 @@ def render_history_png(
     # No "Software" metadata: the same data gives the same bytes whatever the version.
     figure.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
     return buffer.getvalue()
+
+
+def render_history_svg(
+    election: Election,
+    history: Mapping[str, Sequence[tuple[datetime, Tally]]],
+    *,
+    language: str = DEFAULT_LANGUAGE,
+    alt: str | None = None,
+) -> bytes:
+    """`history_figure` as SVG, its text kept as text; `alt` (see `chart_alt`) becomes the
+    SVG's own title."""
+    import matplotlib
+
+    figure = history_figure(election, history, language=language)
+    buffer = io.BytesIO()
+    metadata = {"Title": alt or short_name(election), "Date": None}
+    with _SVG_LOCK, matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure.savefig(buffer, format="svg", metadata=metadata)
+    return buffer.getvalue()
+
+
+def chart_alt(election: Election, latest: Tally | None, *, language: str = DEFAULT_LANGUAGE) -> str:
+    """The chart's text alternative: what it shows, and the latest figures in words."""
+    t = translator(language)
+    name = feed(short_name(election))
+    if latest is None:
+        template = t.pgettext("chart", "Chart of the count of {election}: no counts yet.")
+        return _words(fill(template, election=name))
+    template = t.pgettext(
+        "chart", "Chart of the count of {election} over time, round by round. Latest: {score}."
+    )
+    return _words(fill(template, election=name, score=named_score(t, latest)))
 
 
 async def render_history_png_async(
@@ -167,6 +212,8 @@ def _draw_round(
     axes.set_ylabel(t.pgettext("chart", "votes"))
     axes.set_xlabel(t.pgettext("chart", "time (UTC)"))
     axes.set_ylim(bottom=0)
+    if times[0] == times[-1]:  # one moment: an hour either side, not a span of years
+        axes.set_xlim(times[0] - 1 / 24, times[0] + 1 / 24)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda value, _pos: t.number(int(value))))
     locator = AutoDateLocator()  # type: ignore[no-untyped-call]

@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import gettext as stdlib_gettext
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from datetime import time as time_of_day
 from decimal import Decimal
 from functools import cache, lru_cache
 from importlib import resources
 from importlib.abc import Traversable
 
 from babel import Locale
-from babel.dates import format_datetime, format_skeleton
+from babel.dates import format_date, format_datetime, format_skeleton, format_time
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.numbers import NumberPattern, parse_pattern
@@ -29,7 +30,9 @@ LOCALES: dict[str, str] = {"en": "en_US", "es": "es_US"}
 _SHARE = "#,##0.#%"
 _SIGNED = "+#,##0;-#,##0"  # "-" is the locale's minus sign
 _ONE_DECIMAL = "#,##0.#"
-NUMBER_CACHE = 4096  # formatted numbers kept per language
+NUMBER_CACHE = 4096  # formatted numbers kept per language, of each kind
+# Whole numbers: a page of 5,000 elections writes some 15,000 different ones (~1 MB kept).
+WHOLE_NUMBER_CACHE = 16384
 
 
 def catalogue_path(language: str) -> Traversable:
@@ -51,23 +54,33 @@ class Translator:
     plural rules, and Babel formatting for the language's locale. Built once per language
     (`translator`), read-only afterwards, so one object serves every render."""
 
-    def __init__(self, language: str, catalogue: stdlib_gettext.NullTranslations) -> None:
+    def __init__(
+        self,
+        language: str,
+        catalogue: stdlib_gettext.NullTranslations,
+        known: frozenset[tuple[str | None, str]] = frozenset(),
+    ) -> None:
         self.language = language
+        self._known = known  # (context, msgid) of every translated message
         self.locale = Locale.parse(LOCALES[language])
         self._catalogue = catalogue
         self._decimal: NumberPattern = self.locale.decimal_formats[None]
         self._share = parse_pattern(_SHARE)
         self._signed = parse_pattern(_SIGNED)
         self._one_decimal = parse_pattern(_ONE_DECIMAL)
-        date = self.locale.date_formats["medium"].pattern
+        self._date = self.locale.date_formats["medium"].pattern
         self._time = self.locale.time_formats["short"].pattern
-        self._datetime = str(self.locale.datetime_formats["medium"])
-        self._datetime = self._datetime.replace("{1}", date).replace("{0}", self._time)
+        self._datetime = str(self.locale.datetime_formats["medium"])  # "{1}, {0}": date, time
+        self._utc = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), "zzz", locale=self.locale)
         # Babel's pattern.apply costs ~15 µs; a post writes a number several times (title,
         # content, choice lines, what moved), and a count's figures recur from post to post.
-        self._number = lru_cache(maxsize=NUMBER_CACHE)(self._format_number)
+        self._number = lru_cache(maxsize=WHOLE_NUMBER_CACHE)(self._format_number)
         self._signed_cached = lru_cache(maxsize=NUMBER_CACHE)(self._format_signed)
         self._share_cached = lru_cache(maxsize=NUMBER_CACHE)(self._format_share)
+        # A page of thousands of elections writes each one's time: Babel writes each day
+        # and each minute of the day once (a few hundred µs each), then they are joined.
+        self._day = lru_cache(maxsize=NUMBER_CACHE)(self._format_day)
+        self._clock = lru_cache(maxsize=NUMBER_CACHE)(self._format_clock)
 
     def __repr__(self) -> str:
         return f"Translator({self.language!r})"
@@ -85,6 +98,19 @@ class Translator:
 
     def npgettext(self, context: str, singular: str, plural: str, n: int) -> str:
         return str(self._catalogue.npgettext(context, singular, plural, n))
+
+    def find(self, context: str | None, message: str) -> str | None:
+        """The translation of a message the code only knows at run time (a command's
+        description), or None when the catalogue lacks it: gettext would answer the
+        English words, and a caller such as Discord's localisations wants nothing then."""
+        if (context, message) not in self._known:
+            return None
+        return self.pgettext(context, message) if context else self.gettext(message)
+
+    @property
+    def catalogue(self) -> stdlib_gettext.NullTranslations:
+        """The gettext catalogue itself (for Jinja's i18n extension)."""
+        return self._catalogue
 
     # --- numbers and dates (Babel, the language's locale) --------------------------------
 
@@ -128,8 +154,15 @@ class Translator:
 
     def date_time(self, moment: datetime) -> str:
         """Date and time in UTC with the zone named: "Apr 1, 2022, 6:00 PM UTC"."""
-        pattern = self._datetime + " zzz"
-        return format_datetime(_utc(moment), pattern, tzinfo=UTC, locale=self.locale)
+        at = _utc(moment)
+        day, clock = self._day(at.date()), self._clock(at.hour, at.minute)
+        return self._datetime.replace("{1}", day).replace("{0}", clock) + " " + self._utc
+
+    def _format_day(self, day: date) -> str:
+        return format_date(day, self._date, locale=self.locale)
+
+    def _format_clock(self, hour: int, minute: int) -> str:
+        return format_time(time_of_day(hour, minute), self._time, locale=self.locale)
 
     def chart_tick(self, moment: datetime) -> str:
         """A time axis tick in UTC: the day, and the 24-hour time under it ("Apr 1\n14:05")."""
@@ -145,12 +178,24 @@ def _utc(moment: datetime) -> datetime:
 def load_catalogue(language: str) -> stdlib_gettext.GNUTranslations:
     """The gettext catalogue of `language` from its .po file (Babel reads it; fuzzy entries
     are left out, as a compiled catalogue would leave them)."""
+    return _load(language)[0]
+
+
+def _load(
+    language: str,
+) -> tuple[stdlib_gettext.GNUTranslations, frozenset[tuple[str | None, str]]]:
+    """The compiled catalogue, and the (context, msgid) of each message it translates."""
     with catalogue_path(language).open("rb") as handle:
         catalog = read_po(handle, locale=LOCALES[language], domain=DOMAIN)
+    known = frozenset(
+        (message.context, message.id if isinstance(message.id, str) else message.id[0])
+        for message in catalog
+        if message.id and message.string and not message.fuzzy
+    )
     compiled = io.BytesIO()
     write_mo(compiled, catalog)
     compiled.seek(0)
-    return stdlib_gettext.GNUTranslations(compiled)
+    return stdlib_gettext.GNUTranslations(compiled), known
 
 
 @cache
@@ -159,4 +204,4 @@ def translator(language: str = DEFAULT_LANGUAGE) -> Translator:
     kept (it is immutable, so every render may share it). Unknown languages raise."""
     if language not in LANGUAGES:
         raise ValueError(f"unsupported language {language!r} (expected one of {LANGUAGES})")
-    return Translator(language, load_catalogue(language))
+    return Translator(language, *_load(language))

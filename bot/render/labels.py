@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from bot.core.models import Choice, Election, Status, Tally
 from bot.render.i18n import Translator
-from bot.render.rich import Text, feed, fill, flatten, plain
+from bot.render.rich import Text, feed, fill, flatten, join, plain
 
 NAME_MAX = 100  # feed names are cut to this, so one long name cannot crowd a post out
 SHORT_ID_MAX = 6  # ids this short are codes ("jfk8") and open titles upper-cased
@@ -87,6 +87,18 @@ def score(t: Translator, tally: Tally) -> str:
     if not tally.choices:
         return t.pgettext("score", "no votes")
     return "–".join(t.number(choice.votes) for choice in tally.choices)
+
+
+def named_score(t: Translator, tally: Tally) -> Text:
+    """Each choice with its votes, in ballot order: "Amazon Labor Union 1,518 – No union
+    1,154" (the no-union choice as the language shows it)."""
+    if not tally.choices:
+        return plain(t.pgettext("score", "no votes"))
+    template = t.pgettext("score", "{choice} {votes}")
+    parts = [
+        fill(template, choice=choice_name(t, c), votes=t.number(c.votes)) for c in tally.choices
+    ]
+    return join(parts, " – ")
 
 
 def _folded(name: str) -> str:

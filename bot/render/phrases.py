@@ -7,7 +7,7 @@ from __future__ import annotations
 from bot.core.models import EVENT_PRECEDENCE, Event, SourceKind, Status, Tally
 from bot.core.rules import OutcomeKind, Summary, complete, is_single_union
 from bot.render.i18n import Translator
-from bot.render.labels import name_in, round_text, score, status_label
+from bot.render.labels import name_in, named_score, round_text, score, status_label
 from bot.render.rich import Plain, Text, feed, fill, join, plain, strong
 
 SOURCE_MAX = 200
@@ -49,6 +49,17 @@ def result_or_pending(t: Translator, tally: Tally, summary: Summary) -> Text:
     if summary.challenges_determinative:
         return plain(t.pgettext("result", "result depends on challenged ballots"))
     return plain(t.pgettext("result", "result not yet decided"))
+
+
+def result_of_round(t: Translator, tally: Tally, summary: Summary) -> Text | None:
+    """What a round came to, for a summary line or table: for a finished count the result
+    or what it waits on; else the outcome when already decided; else None. A round set
+    aside (rerun ordered, withdrawn) has none."""
+    if _has_result(tally):
+        return result_or_pending(t, tally, summary)
+    if may_call_result(tally, summary):
+        return result_phrase(t, tally, summary)
+    return None
 
 
 def _has_result(tally: Tally) -> bool:
@@ -273,10 +284,25 @@ def round_summary(t: Translator, tally: Tally, summary: Summary) -> Text:
             "{line}, {count} challenged", "{line}, {count} challenged", tally.challenged
         )
         line = fill(template, line=line, count=t.number(tally.challenged))
-    if _has_result(tally):
-        result = result_or_pending(t, tally, summary)
-    elif may_call_result(tally, summary):
-        result = result_phrase(t, tally, summary)
-    else:
+    result = result_of_round(t, tally, summary)
+    if result is None:
         return line
     return fill(t.gettext("{line} — {result}"), line=line, result=result)
+
+
+def listing_line(t: Translator, tally: Tally, summary: Summary) -> Text:
+    """A round in one line for a list of elections: "Initial tally · Count paused ·
+    Amazon Labor Union 1,518 – No union 1,154", then the challenged ballots when they could
+    decide it, and what the round came to."""
+    parts = [
+        round_text(t, tally.round),
+        plain(status_label(t, tally.status)),
+        named_score(t, tally),
+    ]
+    if summary.challenges_determinative and tally.challenged:
+        template = t.ngettext("{count} challenged", "{count} challenged", tally.challenged)
+        parts.append(fill(template, count=t.number(tally.challenged)))
+    result = result_of_round(t, tally, summary)
+    if result is not None:
+        parts.append(result)
+    return join(parts, " · ")

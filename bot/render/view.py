@@ -27,6 +27,7 @@ from bot.render.phrases import (
     determinative_line,
     may_call_result,
     post_title,
+    result_of_round,
     result_phrase,
     round_summary,
     source_text,
@@ -98,6 +99,7 @@ class ChoiceLine:
     share: str
     fraction: float
     against: bool
+    leading: bool  # ahead of every other choice (no one leads a tie)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +117,7 @@ class View:
     status: Status
     state: Text  # where the count stands, in a sentence or two
     outcome: Text | None  # the result, only when decided (DESIGN §3)
+    result: Text | None  # the outcome; for a finished count, what it still waits on
     complete: bool
     determinative: Text | None  # the challenged ballots could still change it
     what_it_takes: Text | None
@@ -127,6 +130,7 @@ class View:
     updated: Text | None  # "Updated <moment>"
     note: Text | None
     source: Text  # "Source: ALU count watchers (unofficial)"
+    source_name: Text  # "ALU count watchers (unofficial)"
     unofficial: bool
     unofficial_mark: str  # the word the content line ends with when unofficial
     link: str | None  # the NLRB case page, else the election's own URL
@@ -285,10 +289,11 @@ def _view(
         status=tally.status,
         state=state_sentence(t, tally, summary),
         outcome=result_phrase(t, tally, summary) if may_call_result(tally, summary) else None,
+        result=result_of_round(t, tally, summary),
         complete=complete(tally),
         determinative=determinative_line(t, tally, summary),
         what_it_takes=what_it_takes_sentence(t, summary),
-        choices=_choices(t, tally, summary.valid),
+        choices=_choices(t, tally, summary),
         more_choices=_more_choices(t, tally),
         score=score(t, tally),
         moved=moved,
@@ -299,6 +304,7 @@ def _view(
         if tally.note and tally.note.strip()
         else None,
         source=fill(t.gettext("Source: {source}"), source=source_text(t, tally)),
+        source_name=source_text(t, tally),
         unofficial=tally.source_kind.is_unofficial,
         unofficial_mark=t.pgettext("content", "unofficial"),
         link=election_link(election, tally),
@@ -315,8 +321,9 @@ def _live_note(t: Translator, tally: Tally) -> Text:
     return plain(t.gettext("Live message: updated in place at every change."))
 
 
-def _choices(t: Translator, tally: Tally, valid: int) -> tuple[ChoiceLine, ...]:
+def _choices(t: Translator, tally: Tally, summary: Summary) -> tuple[ChoiceLine, ...]:
     """Ballot order, so a choice keeps its place from one post to the next."""
+    valid = summary.valid
     return tuple(
         ChoiceLine(
             name=choice_name(t, choice),
@@ -325,6 +332,7 @@ def _choices(t: Translator, tally: Tally, valid: int) -> tuple[ChoiceLine, ...]:
             share=t.share_of(choice.votes, valid),
             fraction=choice.votes / valid if valid else 0.0,
             against=choice.against,
+            leading=valid > 0 and choice.name == summary.leader,
         )
         for choice in tally.choices[:MAX_CHOICE_LINES]
     )

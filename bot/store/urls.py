@@ -11,6 +11,8 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.core.masking import mask_url
+
 _POSTGRES_NAMES = frozenset(
     {"postgres", "postgresql", "postgresql+asyncpg", "postgresql+psycopg2", "postgresql+psycopg"}
 )
@@ -32,8 +34,8 @@ class DatabaseTarget:
 
     @property
     def safe(self) -> str:
-        """The URL with its password masked, for logs."""
-        return self.url.render_as_string(hide_password=True)
+        """The URL with its userinfo and every query value (`?password=`) masked, for logs."""
+        return mask_url(self.url.render_as_string(hide_password=False))
 
 
 def resolve(url: str) -> DatabaseTarget:

@@ -62,8 +62,9 @@ def build_web_app(
 ) -> web.Application:
     """The status page and API. `routes`: more route adders (health, metrics). `registry`:
     where the app's own metrics (open event streams) are registered, if anywhere.
-    `catalogues`: the page's translations (English only by default). `streams`: limits
-    of the event streams (default: production's, with `settings_http.max_streams`)."""
+    `catalogues`: the languages the page speaks (by default every one of the catalogues).
+    `streams`: limits of the event streams (default: production's, with
+    `settings_http.max_streams`)."""
     stream_settings = streams or StreamSettings(max_streams=settings_http.max_streams)
     static = load_static()
     catalogues = catalogues or Catalogues()
@@ -72,7 +73,7 @@ def build_web_app(
         hub=hub,
         snapshot=Snapshot(clock),
         streams=EventStreams(stream_settings),
-        pages=Pages(catalogues, static),
+        pages=Pages(catalogues, static, clock),
         charts=Charts(store),
         static=static,
         language_default=language_default,

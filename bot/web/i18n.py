@@ -1,53 +1,37 @@
 """The page's language: `?lang=`, then `Accept-Language`, then the configured default
-(DESIGN §12, §13), among the languages that have a message catalogue; and the translator
-and Babel locale for it.
-
-English needs no catalogue (the messages are English). Spanish is spoken once its gettext
-catalogue exists: `Catalogues(directory)` loads `<directory>/<lang>/LC_MESSAGES/<domain>.mo`
-for every language of `LANGUAGES` it finds, so the page turns Spanish the day the
-catalogue ships, without a change here.
-"""
+(DESIGN §12, §13), among the languages the page speaks; and the catalogue for it, the
+same message catalogues as posts and replies (bot/render/locale)."""
 
 from __future__ import annotations
 
 import gettext
 from collections.abc import Sequence
-from pathlib import Path
-
-from babel.support import Translations
 
 from bot.core.models import DEFAULT_LANGUAGE, LANGUAGES
+from bot.render.i18n import translator
 
-# Babel locales for formatting (DESIGN §13): US English and US Spanish.
-LOCALES = {"en": "en_US", "es": "es_US"}
-DOMAIN = "tallybot"
 _MAX_ACCEPT_ITEMS = 20  # a header longer than this is someone's experiment
 
 
 class Catalogues:
-    """The translations the page can speak, by language."""
+    """The languages the page speaks (every language of the catalogues by default; fewer
+    for a deployment that wants them), with their gettext catalogues."""
 
-    def __init__(self, directory: Path | None = None, *, domain: str = DOMAIN) -> None:
-        self._translations: dict[str, gettext.NullTranslations] = {
-            DEFAULT_LANGUAGE: gettext.NullTranslations()
-        }
-        if directory is not None:
-            for language in LANGUAGES:
-                if language == DEFAULT_LANGUAGE:
-                    continue
-                found = directory / language / "LC_MESSAGES" / f"{domain}.mo"
-                if found.is_file():
-                    with found.open("rb") as stream:
-                        self._translations[language] = Translations(stream, domain=domain)
+    def __init__(self, languages: Sequence[str] = LANGUAGES) -> None:
+        unknown = [language for language in languages if language not in LANGUAGES]
+        if unknown or not languages:
+            raise ValueError(f"the page speaks some of {LANGUAGES}, not {list(languages)}")
+        self._languages = tuple(language for language in LANGUAGES if language in languages)
 
     @property
     def available(self) -> tuple[str, ...]:
-        """The languages with a catalogue, in `LANGUAGES` order."""
-        return tuple(lang for lang in LANGUAGES if lang in self._translations)
+        """The languages the page speaks, in `LANGUAGES` order."""
+        return self._languages
 
     def translations(self, language: str) -> gettext.NullTranslations:
-        """The catalogue of `language` (English when it has none)."""
-        return self._translations.get(language, self._translations[DEFAULT_LANGUAGE])
+        """The catalogue of `language` (the first available one when it is not)."""
+        chosen = language if language in self._languages else self._languages[0]
+        return translator(chosen).catalogue
 
 
 def negotiate(

@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from importlib import resources
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
+from bot.render.charts import chart_size
+from bot.render.i18n import translator
 from bot.web import feed_doc
-from bot.web.figures import ElectionView, Words, election_view, listing_line
+from bot.web.figures import ElectionView, election_view, listing_line
 from bot.web.i18n import Catalogues
 from bot.web.links import election_path
 from bot.web.state import Body, ElectionState, Snapshot
@@ -31,7 +35,7 @@ STATIC_TYPES = {
     "icon.svg": "image/svg+xml",
 }
 PAGE_CACHE_SIZE = 256  # election pages kept, per (election state, language, query)
-CHART_WIDTH_IN, CHART_ROUND_IN, CHART_MAX_ROUNDS = 8.0, 3.2, 6
+CHART_WIDTH = 800  # the chart's width on the page, in CSS pixels (it scales down on a phone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +62,7 @@ class Entry:
 
     id: str
     title: str
-    line: str
+    line: Markup
     updated: str | None
     updated_iso: str | None
 
@@ -66,10 +70,15 @@ class Entry:
 class Pages:
     """Renders and caches the HTML pages."""
 
-    def __init__(self, catalogues: Catalogues, static: dict[str, StaticFile]) -> None:
+    def __init__(
+        self,
+        catalogues: Catalogues,
+        static: dict[str, StaticFile],
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._catalogues = catalogues
+        self._clock = clock
         self._environments: dict[str, jinja2.Environment] = {}
-        self._words: dict[str, Words] = {}
         self._assets = {
             "css": "/static/page.css?v=" + static["page.css"].etag.strip('"'),
             "js": "/static/page.js?v=" + static["page.js"].etag.strip('"'),
@@ -84,13 +93,6 @@ class Pages:
     def languages(self) -> tuple[str, ...]:
         return self._catalogues.available
 
-    def words(self, language: str) -> Words:
-        words = self._words.get(language)
-        if words is None:
-            gettext = self._catalogues.translations(language).gettext
-            words = self._words[language] = Words(language, gettext)
-        return words
-
     def index(self, snapshot: Snapshot, language: str, *, sticky: bool) -> Body:
         """Every election in one list; `sticky`: the language came from `?lang=` and the
         links keep it. Each line is made again only when its election changed."""
@@ -98,9 +100,8 @@ class Pages:
         cached = self._index.get(key)
         if cached is not None and cached[0] == snapshot.version:
             return cached[1]
-        words = self.words(language)
         states = snapshot.ordered()
-        lines = Markup("\n").join(self._entry(state, words, sticky) for state in states)
+        lines = Markup("\n").join(self._entry(state, language, sticky) for state in states)
         if len(self._entries) > 2 * len(states) * 2 * len(LANGUAGE_NAMES):
             ids = {state.id for state in states}  # forget elections that are gone
             self._entries = {k: v for k, v in self._entries.items() if k[0] in ids}
@@ -108,9 +109,9 @@ class Pages:
         self._index[key] = (snapshot.version, body)
         return body
 
-    def _entry(self, state: ElectionState, words: Words, sticky: bool) -> Markup:
+    def _entry(self, state: ElectionState, language: str, sticky: bool) -> Markup:
         """One line of the list, rendered once per (election state, language, link form)."""
-        key = (state.id, words.language, sticky)
+        key = (state.id, language, sticky)
         cached = self._entries.get(key)
         if cached is not None and cached[0] == state.version:
             return cached[1]
@@ -120,12 +121,12 @@ class Pages:
         entry = Entry(
             id=state.id,
             title=election.name or election.short_name or state.id,
-            line=listing_line(latest, words),
-            updated=words.moment(when) if when else None,
+            line=listing_line(latest, language),
+            updated=translator(language).date_time(when) if when else None,
             updated_iso=when.isoformat() if when else None,
         )
-        template = self._environment(words.language).get_template("entry.html")
-        html = Markup(template.render(entry=entry, lang_query=_lang_query(words.language, sticky)))
+        template = self._environment(language).get_template("entry.html")
+        html = Markup(template.render(entry=entry, lang_query=_lang_query(language, sticky)))
         self._entries[key] = (state.version, html)
         return html
 
@@ -136,9 +137,8 @@ class Pages:
         if cached is not None:
             self._elections.move_to_end(key)
             return cached
-        view = election_view(state.election, state.rounds, self.words(language))
-        rounds = min(max(1, len(state.rounds)), CHART_MAX_ROUNDS)
-        height = round(800 * (1.0 + CHART_ROUND_IN * rounds) / CHART_WIDTH_IN)
+        view = self.view(state, language)
+        width, height = chart_size(len(state.rounds))
         query = f"?lang={language}" if sticky else ""
         body = _body(
             self._render(
@@ -148,7 +148,8 @@ class Pages:
                 view=view,
                 version=state.version,
                 events_url=election_path(state.id) + "/events" + query,
-                chart_height=height,
+                chart_width=CHART_WIDTH,
+                chart_height=round(CHART_WIDTH * height / width),
             )
         )
         self._elections[key] = body
@@ -160,7 +161,7 @@ class Pages:
         return self._render("not_found.html", language, sticky, message=message)
 
     def view(self, state: ElectionState, language: str) -> ElectionView:
-        return election_view(state.election, state.rounds, self.words(language))
+        return election_view(state.election, state.rounds, language, self._clock())
 
     def _render(self, template: str, language: str, sticky: bool, **context: Any) -> bytes:
         environment = self._environment(language)
@@ -184,8 +185,10 @@ class Pages:
                 extensions=["jinja2.ext.i18n"],
                 trim_blocks=False,
             )
+            # Old-style gettext: the templates' messages carry no placeholders, and a new-style
+            # `_()` would %-format every message (a "%" in a translation would then fail).
             translations = self._catalogues.translations(language)
-            environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+            environment.install_gettext_translations(translations, newstyle=False)  # type: ignore[attr-defined]
             self._environments[language] = environment
         return environment
 

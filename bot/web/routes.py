@@ -10,6 +10,7 @@ from __future__ import annotations
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from bot.render.i18n import translator
 from bot.web.context import CONTEXT, WebContext
 from bot.web.i18n import negotiate, primary_tag
 from bot.web.links import election_path
@@ -90,8 +91,8 @@ def _election(request: web.Request, context: WebContext, suffix: str) -> Electio
 
 def _not_found(request: web.Request, context: WebContext, key: str) -> Answer:
     language, sticky = _language(request, context)
-    words = context.pages.words(language)
-    message = words._("No election is called “%(key)s”.") % {"key": key[:100]}
+    template = translator(language).gettext("No election is called “{key}”.")
+    message = template.format(key=key[:100])
     if request.path.endswith((".json", "/events", ".svg")):
         return Answer(web.Response(status=404, text=message + "\n"))
     body = context.pages.not_found(language, message, sticky=sticky)
@@ -141,7 +142,7 @@ async def chart(request: web.Request) -> web.StreamResponse:
     state = _election(request, context, "/chart.svg")
     language, _sticky = _language(request, context)
     view = context.pages.view(state, language)
-    body = await context.charts.svg(state, context.pages.words(language), view.chart_alt)
+    body = await context.charts.svg(state, language, view.chart_alt)
     headers = {"Content-Security-Policy": SVG_POLICY}
     return cached(request, body, SVG, headers=headers, vary="Accept-Encoding, Accept-Language")
 

@@ -1,15 +1,21 @@
 """Fixtures of the command tests: a real SQLite store seeded with JFK8 and Bessemer (built
-and migrated once, copied per test), and a spec'd bot around it."""
+and migrated once, copied per test), the same on PostgreSQL when TALLYBOT_TEST_PG_URL is set
+(`any_store`), and a spec'd bot around it."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.pool import NullPool
 
 from bot.store import Store
 from tests.discord.cogs.fakes import make_bot, seed
@@ -50,3 +56,59 @@ async def store(seeded_db: Path, tmp_path: Path) -> AsyncIterator[Store]:
 @pytest.fixture
 def bot(store: Store) -> Any:
     return make_bot(store)
+
+
+def _in_a_thread(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """Run a coroutine to its end on a loop of its own (fixtures made inside a running one)."""
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, make()).result()
+
+
+async def _admin(url: str, sql: str) -> None:
+    engine = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            await conn.exec_driver_sql(sql)
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_seeded(pg_url: str) -> Iterator[str]:
+    """A PostgreSQL database for this session, migrated and seeded (skips without one)."""
+    name = f"tallybot_cogs_{secrets.token_hex(4)}"
+    _in_a_thread(lambda: _admin(pg_url, f'CREATE DATABASE "{name}"'))
+    url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
+
+    async def build() -> None:
+        store = await Store.open(url)
+        try:
+            await store.migrate()
+            await seed(store)
+        finally:
+            await store.close()
+
+    try:
+        _in_a_thread(build)
+        yield url
+    finally:
+        _in_a_thread(lambda: _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_store(
+    request: pytest.FixtureRequest, seeded_db: Path, tmp_path: Path
+) -> AsyncIterator[Store]:
+    """The seeded store on SQLite, and on PostgreSQL (its subscriptions emptied first)."""
+    if request.param == "sqlite":
+        copy = tmp_path / "t.db"
+        shutil.copyfile(seeded_db, copy)
+        opened = await Store.open(_url(copy))
+    else:
+        opened = await Store.open(request.getfixturevalue("pg_seeded"))
+        async with opened.engine.begin() as conn:
+            await conn.exec_driver_sql("DELETE FROM subscriptions")
+    try:
+        yield opened
+    finally:
+        await opened.close()

@@ -42,13 +42,25 @@ async def test_an_unexpected_error_is_logged_with_the_command_and_answered_gener
     assert "disk on fire" not in answer.text  # never shown to the user
 
 
-async def test_after_a_public_defer_the_placeholder_goes_and_a_followup_tells(bot: Any) -> None:
+@pytest.mark.parametrize("ephemeral", [True, False])
+async def test_after_a_defer_the_placeholder_is_edited_to_tell(bot: Any, ephemeral: bool) -> None:
+    interaction = make_interaction(bot)
+    await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+    await tree().on_error(interaction, app_commands.CommandInvokeError(_command(), KeyError()))
+    answer = answer_of(interaction)
+    assert answer.via == "edit" and answer.ephemeral is ephemeral
+    assert answer.kwargs["content"] == GENERIC_FAILURE
+    assert answer.kwargs["embeds"] == [] and answer.kwargs["attachments"] == []
+    interaction.delete_original_response.assert_not_awaited()
+
+
+async def test_when_the_placeholder_cannot_be_edited_a_followup_tells(bot: Any) -> None:
     interaction = make_interaction(bot)
     await interaction.response.defer(thinking=True)
+    interaction.edit_original_response.side_effect = discord.NotFound(_http_response(404), "x")
     await tree().on_error(interaction, app_commands.CommandInvokeError(_command(), KeyError()))
-    interaction.delete_original_response.assert_awaited_once()
-    answer = answer_of(interaction)
-    assert answer.via == "followup" and answer.ephemeral
+    interaction.followup.send.assert_awaited_once()
+    assert interaction.followup.send.await_args.kwargs["ephemeral"] is True
 
 
 async def test_an_expired_interaction_is_logged_not_raised(
@@ -112,7 +124,7 @@ async def test_add_cogs_registers_every_command_of_design_section_8(bot: Any) ->
         if isinstance(c, app_commands.Command)
     }
     assert options["status"] == ["election", "round"]
-    assert options["subscribe"] == ["election", "channel", "level", "role"]
+    assert options["subscribe"] == ["election", "channel", "level", "role", "mode", "language"]
     assert options["unsubscribe"] == ["election", "channel"]
     for command in client.tree.walk_commands():
         assert command.description and len(command.description) <= 100

@@ -244,6 +244,11 @@ class DiscordDouble(DoubleServer):
         """CHANNEL_UPDATE, after changing a channel's overwrites once the bot is connected."""
         await self.dispatch("CHANNEL_UPDATE", payloads.channel(channel, self.world))
 
+    async def push_guild_update(self, guild: Guild) -> None:
+        """GUILD_UPDATE, after changing a guild's settings (its preferred locale) once the
+        bot is connected."""
+        await self.dispatch("GUILD_UPDATE", payloads.guild(guild, self.world))
+
     async def push_role_update(self, role: Role) -> None:
         """GUILD_ROLE_UPDATE, after changing a role's permissions once the bot is connected."""
         data = {"guild_id": str(role.guild_id), "role": payloads.role(role)}

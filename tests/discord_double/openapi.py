@@ -148,6 +148,42 @@ def limit_errors(message: dict[str, Any]) -> list[str]:
     return errors
 
 
+def command_errors(template: str, method: str, body: Any) -> list[str]:
+    """Discord's rule for slash command and option names, which the spec does not state:
+    1 to 32 letters, digits, "-", "_" or "'", in lower case when the letter has one; the
+    same for every localised name."""
+    if not template.endswith("/commands") or method not in ("POST", "PUT"):
+        return []
+    commands = body if isinstance(body, list) else [body]
+    errors: list[str] = []
+    for index, command in enumerate(commands):
+        if isinstance(command, dict) and command.get("type", 1) in (1, None):
+            errors += _name_errors(command, f"{index}" if isinstance(body, list) else "")
+    return errors
+
+
+def _name_errors(item: dict[str, Any], where: str) -> list[str]:
+    names = [("name", item.get("name"))]
+    names += [
+        (f"name_localizations/{k}", v) for k, v in (item.get("name_localizations") or {}).items()
+    ]
+    errors = [
+        f"{where}/{key}: {name!r} is not a valid command or option name".lstrip("/")
+        for key, name in names
+        if isinstance(name, str) and not _is_command_name(name)
+    ]
+    for index, option in enumerate(item.get("options") or []):
+        if isinstance(option, dict):
+            errors += _name_errors(option, f"{where}/options/{index}")
+    return errors
+
+
+def _is_command_name(name: str) -> bool:
+    if not 1 <= len(name) <= 32 or name != name.lower():
+        return False
+    return all(ch.isalnum() or ch in "-_'" for ch in name)
+
+
 def embed_length(embed: dict[str, Any]) -> int:
     """Characters Discord counts in an embed: title, description, fields, footer, author."""
     fields = embed.get("fields") or []
@@ -178,8 +214,25 @@ def _make_requests_strict(spec: dict[str, Any]) -> None:
             if name not in reached:
                 reached.add(name)
                 pending.append(schemas[name])
+    locales = {"enum": [item["const"] for item in schemas["AvailableLocalesEnum"]["oneOf"]]}
     for node in [*roots, *(schemas[name] for name in reached)]:
         _forbid_unknown_keys(node)
+        _localisations_by_locale(node, locales)
+
+
+def _localisations_by_locale(node: Any, locales: dict[str, Any]) -> None:
+    """Localisation maps are keyed by Discord's own locales ("es-ES", "es-419"), which the
+    spec lists (AvailableLocalesEnum) but does not require of the keys."""
+    if isinstance(node, dict):
+        for key in ("name_localizations", "description_localizations"):
+            found = node.get("properties", {}).get(key)
+            if isinstance(found, dict):
+                found["propertyNames"] = locales
+        for value in node.values():
+            _localisations_by_locale(value, locales)
+    elif isinstance(node, list):
+        for value in node:
+            _localisations_by_locale(value, locales)
 
 
 def _forbid_unknown_keys(node: Any) -> None:

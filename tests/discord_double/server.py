@@ -15,7 +15,7 @@ from aiohttp import BodyPartReader, web
 from . import payloads
 from .gateway import Gateway, Shard, covers
 from .limits import FailureRule, FixedWindows, Reply, RouteBuckets, error, rate_limited
-from .openapi import OpenApiSpec, Operation, limit_errors, load_spec, message_of
+from .openapi import OpenApiSpec, Operation, command_errors, limit_errors, load_spec, message_of
 from .payloads import Json
 from .rest_messages import MessageRoutes
 from .rest_world import Route, WorldRoutes
@@ -174,6 +174,7 @@ class DoubleServer:
             errors = self.spec.validate(op, body)
             message = message_of(op.template, op.method, body)
             errors += limit_errors(message) if message is not None else []
+            errors += command_errors(op.template, op.method, body)
         if errors:
             for problem in errors:
                 self.state.problem("invalid body", op.method, path, problem)

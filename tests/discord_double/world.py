@@ -117,6 +117,9 @@ class Guild:
     id: int
     name: str
     owner_id: int
+    preferred_locale: str = (
+        "en-US"  # a community guild's language; push_guild_update after a change
+    )
     roles: dict[int, Role] = field(default_factory=dict)
     channels: dict[int, Channel] = field(default_factory=dict)
     members: dict[int, Member] = field(default_factory=dict)

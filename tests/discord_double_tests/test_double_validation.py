@@ -145,3 +145,41 @@ async def test_a_wrong_token_gets_401(discord_double: DiscordDouble) -> None:
 
     assert answer.status == 401
     assert discord_double.problems == []
+
+
+def _command(**extra: object) -> dict[str, object]:
+    return {"name": "status", "description": "An election's count.", "type": 1, **extra}
+
+
+async def test_command_names_and_their_localisations_follow_discords_rule(
+    discord_double: DiscordDouble,
+) -> None:
+    path = f"/applications/{discord_double.world.application_id}/guilds/"
+    path += f"{discord_double.guild.id}/commands"
+    spanish = {"es-ES": "estado", "es-419": "estado"}
+    option = {"type": 3, "name": "election", "description": "Which one"}
+    good = _command(name_localizations=spanish, options=[option])
+    upper = _command(name_localizations={"es-ES": "Estado"})
+    spaced = _command(options=[{**option, "name_localizations": {"es-ES": "la elección"}}])
+
+    accepted = await call(discord_double, "PUT", path, [good])
+    refused = [await call(discord_double, "PUT", path, [body]) for body in (upper, spaced)]
+
+    assert accepted.status == 200
+    assert accepted.body[0]["name_localizations"] == spanish
+    assert [answer.status for answer in refused] == [400, 400]
+    details = [p.detail for p in discord_double.take_problems()]
+    assert any("0/name_localizations/es-ES: 'Estado'" in d for d in details)
+    assert any("0/options/0/name_localizations/es-ES: 'la elección'" in d for d in details)
+
+
+async def test_localisations_are_keyed_by_discords_locales(discord_double: DiscordDouble) -> None:
+    path = f"/applications/{discord_double.world.application_id}/commands"
+
+    answer = await call(
+        discord_double, "POST", path, _command(description_localizations={"es": "El recuento."})
+    )
+
+    assert answer.status == 400
+    [problem] = discord_double.take_problems()
+    assert "'es'" in problem.detail

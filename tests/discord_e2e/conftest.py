@@ -13,7 +13,13 @@ import aiohttp
 import pytest
 
 from bot.cli.discord_run import compose_bot
-from bot.config import DiscordSettings, ElectionSettings, FeedSettings, Settings
+from bot.config import (
+    DiscordSettings,
+    ElectionSettings,
+    FeedSettings,
+    Settings,
+    SubscriptionSettings,
+)
 from bot.discord.client import TallyBot
 from bot.store import Store
 from tests.discord_double import DiscordDouble, running
@@ -32,6 +38,7 @@ class BotRig:
         self.bot: TallyBot | None = None
         self._stack: AsyncExitStack | None = None
         self.store: Store | None = None
+        self.subscriptions: tuple[SubscriptionSettings, ...] = ()  # the config's, at start
 
     def settings(self) -> Settings:
         return Settings(
@@ -45,6 +52,7 @@ class BotRig:
             elections=(
                 ElectionSettings(id="jfk8", case_number="29-RC-288020", name="Amazon JFK8"),
             ),
+            subscriptions=self.subscriptions,
         )
 
     async def start(self) -> TallyBot:

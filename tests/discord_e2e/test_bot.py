@@ -69,7 +69,7 @@ async def test_autocomplete_offers_jfk8_for_jf(rig: BotRig) -> None:
 async def test_history_answers_with_a_png(rig: BotRig) -> None:
     await rig.publish(jfk8("counting", 200, 150))
     handle = await rig.double.send_interaction("history", {"election": "jfk8"})
-    await handle.original_message()
+    await handle.original_message(timeout=30)  # a chart is drawn off the loop: seconds
     [(name, data)] = [upload for uploads in handle.files.values() for upload in uploads]
     assert name.endswith(".png") and data.startswith(PNG)
 
@@ -156,6 +156,9 @@ async def test_a_restart_mid_fan_out_sends_no_duplicates(rig: BotRig) -> None:
     await asyncio.sleep(1.0)
     for channel in channels:
         assert len(rig.double.channel_messages(channel)) == 1
+    # Not one delivery went out twice: the double's nonce check had nothing to swallow (it
+    # would hide a duplicate send from the message count above).
+    assert rig.double.stats.nonce_hits == 0
 
 
 async def test_the_dry_run_body_is_the_body_the_sender_sends(rig: BotRig) -> None:
@@ -212,3 +215,14 @@ async def test_a_webhook_subscription_posts_through_the_webhook(rig: BotRig) -> 
     [message] = await rig.double.wait_for_messages(rig.double.channel, timeout=10)
     assert "800" in text_of(message)
     assert message["author"]["username"] == "tallybot"  # discord.webhook_username
+
+
+async def test_a_nul_in_an_option_is_refused_by_real_discord_py_before_the_store(
+    rig: BotRig,
+) -> None:
+    handle = await rig.double.send_interaction("status", {"election": "jf\x00k8"})
+    answer = await handle.response()
+    assert answer["data"]["flags"] & 64  # ephemeral
+    assert "The `election` option holds a control character (U+0000)" in text_of(answer)
+    complete = await rig.double.send_autocomplete("status", {"election": "jf\u202e"}, "election")
+    assert (await complete.response())["data"]["choices"] == []

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import REPO_ROOT
 from tests.discord_double import DiscordDouble
+from tests.support.secrets import assert_no_secrets
 
 pytestmark = pytest.mark.e2e
 
@@ -42,6 +43,7 @@ async def bot_command(*args: str, token: str | None) -> tuple[int, str, str]:
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode is not None
+    assert_no_secrets(out, err, secrets=[token or ""])
     return proc.returncode, out.decode(), err.decode()
 
 
@@ -125,5 +127,6 @@ async def test_run_posts_for_real_and_prints_each_sent_delivery_as_jsonl(
         assert sent["content"] == printed["message"]["content"]
     finally:
         proc.send_signal(signal.SIGTERM)
-        _out, err = await asyncio.wait_for(proc.communicate(), 15)
+        out, err = await asyncio.wait_for(proc.communicate(), 15)
     assert proc.returncode == 0, err.decode()
+    assert_no_secrets(line, out, err, secrets=["test-token"])

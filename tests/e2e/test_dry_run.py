@@ -77,6 +77,8 @@ async def test_jfk8_replay_prints_the_posts_of_design_5(tmp_path: Path) -> None:
 
             started = await step(server, bot, REPLAY[1])
             assert started["events"] == ["count_started"]
+            # The silent baseline's state is the previous of the first post after it.
+            assert started["previous"]["status"] == "scheduled" and started["mode"] == "post"
             assert (started["target"], started["election"], started["round"]) == (
                 "console",
                 "jfk8",
@@ -87,6 +89,7 @@ async def test_jfk8_replay_prints_the_posts_of_design_5(tmp_path: Path) -> None:
             assert paused["events"] == ["count_updated", "status_changed"]
             tally = paused["tally"]
             assert tally == DAY_ONE_TALLY_JSON
+            assert paused["previous"] == started["tally"]  # what the change is counted from
             assert "paused" in paused["message"]["embeds"][0]["title"].lower()
 
             resumed = await step(server, bot, REPLAY[3])
@@ -155,3 +158,41 @@ async def test_sigint_stops_quickly(tmp_path: Path) -> None:
         bot = await start_bot(tmp_path, server)
         await server.wait_fetched(1)
         assert await bot.stop(signal.SIGINT, timeout=5) == 0
+
+
+async def test_a_live_subscription_prints_its_creation_then_its_edits(tmp_path: Path) -> None:
+    """DESIGN §6: a live target's lines show its creation once, then its edits; a change
+    that passes `final` prints its `post` line as well."""
+    channel = "channel:123456789012345678"
+    async with serve_feed() as server:
+        server.set_document(REPLAY[1])
+        config = write_config(
+            tmp_path,
+            [{"id": "organizers", "url": server.url, "format": "native", "interval": "1s"}],
+            extra=(
+                "subscriptions:\n  - election: jfk8\n    channel_id: 123456789012345678\n"
+                "    mode: live\n    mention_role_id: 42\n"
+            ),
+        )
+        bot = BotProcess(config, f"sqlite+aiosqlite:///{tmp_path}/t.db", tmp_path / "bot.log")
+        await bot.start()
+        try:
+            await server.wait_fetched(2)
+            lines: list[dict[str, Any]] = []
+            for document, expected in ((REPLAY[2], 2), (REPLAY[3], 2), (REPLAY[4], 3)):
+                server.set_document(document)
+                lines += [await bot.next_post() for _ in range(expected)]
+            await bot.no_post_within(1.5)
+        finally:
+            assert await bot.stop() == 0
+    live = [(line["mode"], line["events"][-1]) for line in lines if line["target"] == channel]
+    assert live == [
+        ("live_create", "status_changed"),
+        ("live_edit", "status_changed"),
+        ("live_edit", "count_final"),
+        ("post", "count_final"),
+    ]
+    edits = [line for line in lines if line["mode"] == "live_edit"]
+    assert all(line["message"]["allowed_mentions"] == {"parse": []} for line in edits)
+    [final_post] = [line for line in lines if line["target"] == channel and line["mode"] == "post"]
+    assert final_post["message"]["allowed_mentions"] == {"parse": [], "roles": ["42"]}

@@ -222,3 +222,27 @@ def test_the_module_runs_as_a_command() -> None:
     assert "10-rc-269250-a · rerun · final" in done.stdout
     assert "challenges determinative" in done.stdout
     assert done.stdout.rstrip().endswith(f"2 tallies, 0 problems from {path.as_uri()}")
+
+
+def test_every_format_is_a_choice_sheet_csv_included() -> None:
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    for fmt in ("native", "sheet-csv", "nlrb-csv", "nlrb-case", "nlrb-results"):
+        assert parser.parse_args(["--format", fmt, "x"]).format == fmt
+
+
+def test_a_sheet_with_a_misspelt_column_exits_1(tmp_path: Path) -> None:
+    sheet = tmp_path / "count.csv"
+    text = (FEED_FIXTURES / "sheet_counting.csv").read_text(encoding="utf-8-sig")
+    sheet.write_text(text.replace("Challenged", "Chalenged", 1), encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli.check_feed", "--format", "sheet-csv", str(sheet)],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1, done.stdout
+    assert "did you mean `challenged`?" in done.stderr
+    assert done.stdout == ""

@@ -78,14 +78,17 @@ def test_the_schema_example_maps_to_a_tally_and_an_election() -> None:
 
 
 def test_defaults_apply_when_keys_are_absent() -> None:
-    minimal = {"id": "x", "choices": [{"name": "U", "votes": 1}, {"name": "N", "votes": 2}]}
+    minimal = {
+        "id": "x",
+        "choices": [{"name": "U", "votes": 1}, {"name": "N", "votes": 2, "against": True}],
+    }
     body = json.dumps({"feed_version": 1, "elections": [minimal]}).encode()
     (parsed,) = parse_native(body, CTX).tallies
     tally = parsed.tally
     assert tally.status is Status.COUNTING
     assert tally.round == "initial"
     assert (tally.challenged, tally.void) == (0, 0)
-    assert tally.choices[1].against is False
+    assert tally.choices[0].against is False
     assert tally.updated_at is None
     assert tally.source_label is None
     assert parsed.election.unit == "A"
@@ -121,8 +124,9 @@ def test_one_bad_election_is_skipped_and_named_with_its_field() -> None:
     (problem,) = result.problems
     assert problem.election == "bessemer"
     assert problem.field == "choices.1.votes"
-    assert "elections[0]" in problem.error
-    assert "greater than or equal to 0" in problem.error
+    assert problem.error == (
+        "elections[0]: -3 is negative: a count is 0 or more (election skipped)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -159,14 +163,25 @@ def test_an_election_that_is_not_an_object_is_a_problem() -> None:
     body = json.dumps({"feed_version": 1, "elections": ["jfk8", jfk8()]}).encode()
     result = parse_native(body, CTX)
     assert len(result.tallies) == 1
-    assert result.problems == (Problem(None, None, "elections[0] is not an object: skipped"),)
+    assert result.problems == (
+        Problem(None, None, 'elections[0]: "jfk8" is not an object (election skipped)'),
+    )
 
 
-def test_unknown_keys_are_allowed_in_documents_and_elections() -> None:
-    body = document(jfk8(color="red"), publisher_notes={"a": 1})
-    result = parse_native(body, CTX)
+def test_extension_keys_are_ignored_at_every_level() -> None:
+    election = jfk8(**{"x-color": "red"})
+    election["choices"][0]["x-seat"] = {"row": 1}
+    result = parse_native(document(election, **{"x-generator": "sheet script"}), CTX)
     assert len(result.tallies) == 1
     assert result.problems == ()
+
+
+def test_an_unknown_document_key_is_a_problem_and_the_document_goes_on() -> None:
+    result = parse_native(document(jfk8(), sorce="typo"), CTX)
+    assert len(result.tallies) == 1
+    (problem,) = result.problems
+    assert (problem.election, problem.field) == (None, "sorce")
+    assert "did you mean `source`?" in problem.error
 
 
 def test_integral_floats_are_counts() -> None:
@@ -185,15 +200,21 @@ def test_a_bad_timestamp_is_a_problem_but_the_election_stays() -> None:
     assert len(result.tallies) == 1
     assert result.tallies[0].tally.updated_at == datetime(2022, 3, 31, 23, 5, tzinfo=UTC)
     assert result.problems == (
-        Problem("jfk8", "updated_at", "'yesterday' is not an RFC 3339 date-time"),
+        Problem(
+            "jfk8",
+            "updated_at",
+            'elections[0]: "yesterday" is not an RFC 3339 date-time such as '
+            "2022-03-31T23:05:00Z: ignored",
+        ),
     )
 
 
-def test_a_second_tally_of_the_same_round_is_a_problem() -> None:
-    result = parse_native(document(jfk8(), jfk8(status="final")), CTX)
-    assert len(result.tallies) == 1
-    assert result.tallies[0].tally.status is Status.PAUSED
-    assert result.problems[0].election == "jfk8"
+def test_a_second_tally_of_the_same_round_skips_both() -> None:
+    result = parse_native(document(jfk8(), jfk8(id="other"), jfk8(status="final")), CTX)
+    assert [p.tally.election_id for p in result.tallies] == ["other"]
+    (problem,) = result.problems
+    assert (problem.election, problem.field) == ("jfk8", "round")
+    assert "given 2 times (elections[0], elections[2])" in problem.error
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,8 @@
 """The pydantic models stay equal to spec/feed-v1.schema.json: both judge the same documents
-and elections the same way (jsonschema Draft 2020-12 on the shared file, read in place)."""
+and elections the same way (jsonschema Draft 2020-12 on the shared file, read in place).
+
+The parser's hand-fed checks (DESIGN §4: totals, `against` marks, control characters …) go
+beyond the schema: they may refuse what it accepts, never accept what it refuses."""
 
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ from jsonschema import Draft202012Validator
 
 from bot.feeds.base import ParseContext, ParseError
 from bot.feeds.parsers.native import parse_native
+from bot.feeds.parsers.native_election import validate_election
 from bot.feeds.parsers.native_models import (
     CASE_PATTERN,
     DEFAULTS,
@@ -32,6 +36,7 @@ CTX = ParseContext("schema-test")
 VALID_ELECTION: dict[str, Any] = {
     "id": "jfk8",
     "name": "Amazon JFK8 (Staten Island, NY)",
+    "short_name": "JFK8",
     "aliases": ["staten-island"],
     "case_number": "29-RC-288020",
     "unit": "A",
@@ -110,8 +115,10 @@ INTERESTING: list[Any] = [
     [{"name": "A", "votes": 1}, {"name": "B", "votes": MAX_COUNT + 1}],
     [{"name": "A", "votes": 1.0}, {"name": "B", "votes": 2, "against": None}],
     [{"name": "A", "votes": 1}, "B"],
+    [{"name": "A", "votes": 1, "x-seat": [1]}, {"name": "B", "votes": 2, "against": True}],
+    [{"name": "A", "votes": 1, "x": 1}, {"name": "B", "votes": 2, "against": True}],
 ]
-FIELDS = [*VALID_ELECTION, "unknown_key"]
+FIELDS = [*VALID_ELECTION, "unknown_key", "challanged", "x-extension", "x-", "X-upper"]
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +129,14 @@ def validator(shared_dir: Path) -> Draft202012Validator:
 
 
 def election_accepted(election: object) -> bool:
+    """The schema layer of the parser: what the models (and `x-` handling) accept."""
+    model, findings = validate_election(copy.deepcopy(election))
+    assert (model is None) == bool(findings)
+    return model is not None
+
+
+def election_parsed(election: object) -> bool:
+    """The whole parser: the schema layer, then the hand-fed checks."""
     body = json.dumps({"feed_version": 1, "elections": [election]}).encode()
     return len(parse_native(body, CTX).tallies) == 1
 
@@ -197,6 +212,12 @@ def test_models_and_schema_agree_on_mixed_changes(
         election.pop(field, None)
     election.update(copy.deepcopy(changes))
     assert election_accepted(election) == schema_accepts_election(validator, election)
+    if election_parsed(election):
+        assert election_accepted(election)
+
+
+def test_the_valid_election_passes_the_hand_fed_checks_too() -> None:
+    assert election_parsed(VALID_ELECTION)
 
 
 DOCUMENTS: list[Any] = [

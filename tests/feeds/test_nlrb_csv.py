@@ -211,13 +211,19 @@ def test_a_later_rerun_is_rerun_2_and_the_dismissal_is_its_status() -> None:
     assert rounds["rerun-2"].determinative_flag is None  # "maybe": unknown, with a problem
 
 
-def test_blank_counts_are_unknown_and_reported() -> None:
+def test_a_row_with_no_count_is_no_tally_and_blank_counts_of_a_tally_are_zero() -> None:
     result = parse_nlrb_csv(fixture_bytes("nlrb_export_sample.csv"), CTX)
     problems = {p.election: p for p in result.problems}
+    # Resorts World: a tally type and date, but no count at all (nlrb.fyi: "not recorded").
     assert tallies_of(result, "28-rc-290201-a") == {}
-    assert problems["28-rc-290201-a"].field == "Votes for Labor Union1"
-    assert tallies_of(result, "19-rc-287280-a") == {}
-    assert problems["19-rc-287280-a"].field == "Votes for Labor Union2"
+    assert problems["28-rc-290201-a"].error == "row 3: no vote count at all: not a tally (yet)"
+    # Fruit and Flower: the second union's votes and the challenged ballots are blank: 0.
+    (fruit,) = tallies_of(result, "19-rc-287280-a").values()
+    assert votes(fruit) == [(5, False), (0, False), (1, True)]
+    assert (fruit.challenged, fruit.void, fruit.eligible_voters) == (0, 1, 16)
+    assert fruit.ballots_cast == 7
+    assert outcome(fruit).winner == "International Longshore and Warehouse Union, Local 5"
+    assert "19-rc-287280-a" not in problems
     assert "'maybe' is not Y or N" in problems["99-rc-000002-a"].error
 
 
@@ -227,7 +233,9 @@ def test_sums_that_do_not_add_up_keep_our_own_with_a_problem() -> None:
     assert votes(tally) == [(10, False), (5, True)]
     problem = next(p for p in result.problems if p.election == "99-rc-000003-a")
     assert problem.field == "Total Ballots Counted"
-    assert "add up to 15, not 16" in problem.error
+    assert problem.error == (
+        "row 8: the votes as listed add up to 15, not 16: kept the votes as listed"
+    )
 
 
 def test_mm_dd_yyyy_and_iso_dates_read_alike() -> None:

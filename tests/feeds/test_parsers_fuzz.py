@@ -27,6 +27,7 @@ def samples(shared_dir: Path) -> list[bytes]:
     schema = json.loads((shared_dir / SCHEMA).read_text(encoding="utf-8"))
     native = json.dumps(schema["examples"][0]).encode()
     files = sorted(FEED_FIXTURES.glob("*.html")) + sorted(FEED_FIXTURES.glob("*.csv"))
+    files += sorted(FEED_FIXTURES.glob("*.json"))
     return [
         native,
         (shared_dir / FOIA_CSV).read_bytes(),

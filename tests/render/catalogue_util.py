@@ -9,28 +9,37 @@ the Spanish one untranslated (so the catalogue test fails until someone translat
 
 from __future__ import annotations
 
+import asyncio
+import re
 import string
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
+from typing import Any, cast
 
 from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 from bot.core.models import LANGUAGES
+from bot.demo.replay import load_steps
 from bot.render.i18n import DOMAIN, LOCALES
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCALE_DIR = REPO_ROOT / "bot" / "render" / "locale"
-# Where user-visible strings live (the Discord edge joins when its replies are translated).
-SOURCE_DIRS = (REPO_ROOT / "bot" / "render",)
-KEYWORDS = {
+# Where user-visible strings live: posts, replies and charts; the Discord edge; the demo;
+# the web page (its Python and, below, its Jinja templates).
+SOURCE_DIRS = tuple(REPO_ROOT / "bot" / name for name in ("render", "discord", "demo", "web"))
+TEMPLATE_DIRS = (REPO_ROOT / "bot" / "web" / "templates",)
+KEYWORDS: dict[str, Any] = {
     "gettext": None,
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
 }
+# Jinja's own gettext alias, for templates only (in Python, "_" is a throwaway name).
+TEMPLATE_KEYWORDS = {**KEYWORDS, "_": None}
 
 CATALOGUE_DATE = datetime(2026, 1, 1, tzinfo=UTC)  # fixed, so regenerating changes nothing else
 MessageKey = tuple[str, str | None]  # (msgid, or the singular of a plural; msgctxt)
@@ -41,22 +50,66 @@ def po_path(language: str) -> Path:
 
 
 def extracted(dirs: Iterable[Path] = SOURCE_DIRS) -> dict[MessageKey, Message]:
-    """Every message literal passed to gettext, ngettext, pgettext or npgettext."""
+    """Every message the code asks the catalogues for: literals passed to gettext,
+    ngettext, pgettext or npgettext in Python and templates, the strings of the slash
+    commands (names, descriptions, options, choices) that the translator looks up, and
+    the demo's narration."""
     found: dict[MessageKey, Message] = {}
     for directory in dirs:
-        for filename, _lineno, message, _comments, context in extract_from_dir(
-            str(directory), method_map=[("**.py", "python")], keywords=KEYWORDS
-        ):
-            msgid = message if isinstance(message, str) else tuple(message)
-            key = (msgid if isinstance(msgid, str) else msgid[0], context)
-            # Files without line numbers: a catalogue diff then shows only real changes.
-            location = (f"{Path(directory).name}/{filename}", None)
-            if key in found:
-                if location not in found[key].locations:
-                    found[key].locations.append(location)
-            else:
-                found[key] = Message(msgid, context=context, locations=[location])
+        _extract(found, directory, [("**.py", "python")], KEYWORDS)
+    for directory in TEMPLATE_DIRS:
+        _extract(found, directory, [("**.html", "jinja2.ext:babel_extract")], TEMPLATE_KEYWORDS)
+    for context, text in command_strings():
+        _add(found, text, context, "discord/(commands)")
+    for step in load_steps():  # the demo's narration: its English is the message id
+        _add(found, step.narration, "demo", "demo/data/replay.json")
     return found
+
+
+def _extract(
+    found: dict[MessageKey, Message],
+    directory: Path,
+    method_map: list[tuple[str, str]],
+    keywords: dict[str, Any],
+) -> None:
+    for filename, _lineno, message, _comments, context in extract_from_dir(
+        str(directory), method_map=method_map, keywords=keywords
+    ):
+        # Files without line numbers: a catalogue diff then shows only real changes.
+        _add(found, message, context, f"{Path(directory).name}/{filename}")
+
+
+def _add(
+    found: dict[MessageKey, Message],
+    message: str | tuple[str, ...],
+    context: str | None,
+    where: str,
+) -> None:
+    msgid = message if isinstance(message, str) else tuple(message)
+    key = (msgid if isinstance(msgid, str) else msgid[0], context)
+    location = (where, None)
+    if key in found:
+        if location not in found[key].locations:
+            found[key].locations.append(location)
+    else:
+        found[key] = Message(msgid, context=context, locations=[location])
+
+
+@cache
+def command_strings() -> tuple[tuple[str, str], ...]:
+    """(context, English words) of every string the slash commands localise, read from
+    the real cogs on a bot that never connects."""
+    from bot.config import Settings
+    from bot.discord.client import TallyBot
+    from bot.discord.cogs import add_cogs
+    from bot.discord.translator import localisable
+
+    async def collect() -> list[tuple[str, str]]:
+        bot = TallyBot(settings=Settings(), store=cast(Any, None), session=cast(Any, None))
+        await add_cogs(bot)
+        return await localisable(bot.tree)
+
+    return tuple(asyncio.run(collect()))
 
 
 def read_catalogue(language: str) -> Catalog:
@@ -175,3 +228,24 @@ def catalogue_problems(
                     f" English has {sorted(wanted)}"
                 )
     return problems
+
+
+def english_only_words(min_length: int = 4) -> frozenset[str]:
+    """Words of the English catalogue that no Spanish message uses (lower case, at least
+    `min_length` letters): finding one in Spanish output means an English template leaked."""
+    english, spanish = read_catalogue("en"), read_catalogue("es")
+    words = {w for m in english if m.id for text in _ids(m) for w in _words(text, min_length)}
+    shared = {w for m in spanish if m.id for text in _forms(m) for w in _words(text, min_length)}
+    return frozenset(words - shared)
+
+
+def leaked_english(text: str, min_length: int = 4) -> set[str]:
+    """The English-only words of the catalogues found in `text` (see `english_only_words`)."""
+    return set(_words(text, min_length)) & english_only_words(min_length)
+
+
+def _words(text: str, min_length: int) -> list[str]:
+    without_placeholders = re.sub(r"\{[a-z_]+\}", " ", text)
+    return [
+        w.lower() for w in re.findall(r"[A-Za-z]+", without_placeholders) if len(w) >= min_length
+    ]

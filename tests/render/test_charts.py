@@ -12,10 +12,12 @@ import pytest
 
 from bot.core.models import LANGUAGES, Election, Status, Tally
 from bot.render.charts import (
+    chart_alt,
     chart_size,
     history_figure,
     render_history_png,
     render_history_png_async,
+    render_history_svg,
 )
 from bot.render.i18n import translator
 
@@ -127,3 +129,36 @@ def test_a_spanish_legend_calls_no_union_sin_sindicato() -> None:
 def test_spanish_and_english_charts_differ() -> None:
     history = {"initial": jfk8_history()}
     assert render_history_png(JFK8, history, language="es") != render_history_png(JFK8, history)
+
+
+def test_the_page_gets_the_same_chart_as_svg_with_its_text_kept_as_text() -> None:
+    history = bessemer_history()
+    svg = render_history_svg(BESSEMER, history, language="es", alt="El gráfico").decode()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    assert "<title>El gráfico</title>" in svg  # the text alternative, as the SVG's title
+    t = translator("es")
+    for words in ("Sin sindicato", "RWDSU", t.pgettext("chart", "votes")):
+        assert words in svg  # text, not glyph outlines
+    assert t.pgettext("round", "Rerun") in svg and t.pgettext("round", "Initial tally") in svg
+    png = render_history_png(BESSEMER, history, language="es")
+    assert png.startswith(PNG_MAGIC)  # the SVG's settings do not leak into the next PNG
+    assert png == render_history_png(BESSEMER, history, language="es")
+
+
+def test_a_round_seen_once_spans_two_hours_not_years() -> None:
+    one = {"initial": [(NOW, bessemer_2021())]}
+    (axes,) = history_figure(BESSEMER, one).axes
+    left, right = axes.get_xlim()
+    assert right - left == pytest.approx(2 / 24)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_text_alternative_says_the_latest_figures(language: str) -> None:
+    t = translator(language)
+    alt = chart_alt(JFK8, jfk8_history()[-1][1], language=language)
+    assert "JFK8" in alt and f"{num(2654, language)}" in alt and f"{num(2131, language)}" in alt
+    assert ("Sin sindicato" in alt) is (language == "es")
+    empty = chart_alt(JFK8, None, language=language)
+    assert empty == t.pgettext("chart", "Chart of the count of {election}: no counts yet.").format(
+        election="JFK8"
+    )

@@ -9,6 +9,7 @@ import tomllib
 from datetime import UTC, datetime
 
 import pytest
+from babel import Locale
 from babel.dates import format_datetime
 from babel.messages.catalog import Catalog
 from babel.numbers import format_decimal, format_percent
@@ -148,3 +149,19 @@ def test_placeholders_are_named() -> None:
     for message in read_catalogue("en"):
         for text in (message.id,) if isinstance(message.id, str) else message.id:
             assert not re.search(r"\{\d*\}", text), text  # positional: cannot be reordered
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_date_and_time_are_babels_medium_date_and_short_time(language: str) -> None:
+    """Written from parts kept per day and per minute, but exactly as Babel writes them."""
+    t, locale = translator(language), Locale.parse(LOCALES[language])
+    combined = str(locale.datetime_formats["medium"])
+    pattern = combined.replace("{1}", locale.date_formats["medium"].pattern)
+    pattern = pattern.replace("{0}", locale.time_formats["short"].pattern) + " zzz"
+    for moment in (
+        datetime(2022, 3, 31, 23, 0, tzinfo=UTC),
+        datetime(2022, 4, 1, 0, 5, 59, tzinfo=UTC),
+        datetime(2021, 12, 9, 12, 30),  # naive: UTC
+    ):
+        expected = format_datetime(moment.replace(tzinfo=UTC), pattern, tzinfo=UTC, locale=locale)
+        assert t.date_time(moment) == expected

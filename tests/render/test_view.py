@@ -362,3 +362,30 @@ def test_a_live_message_names_a_status_change_as_its_last_change(language: str) 
     assert status in said(live.moved.line, language)
     same = view(jfk8_paused(), Event.NOTE_CHANGED, mode=RenderMode.LIVE, previous=jfk8_paused())
     assert same.moved is None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_what_a_round_came_to_for_tables_and_lists(language: str) -> None:
+    """`result`: the outcome when decided; for a finished count without one, what it waits
+    on; nothing while counting undecided, nothing for a round set aside."""
+    waits = view(bessemer_2022(), Event.COUNT_FINAL, language=language, election=BESSEMER)
+    assert said(waits.result, language) == result("result depends on challenged ballots", language)
+    won = view(jfk8_final(), Event.COUNT_FINAL, language=language)
+    assert won.result == won.outcome is not None
+    assert view(COUNTING, Event.COUNT_UPDATED, language=language).result is None
+    set_aside = view(bessemer_2021(), Event.STATUS_CHANGED, language=language, election=BESSEMER)
+    assert set_aside.result is None
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_leading_choice_is_marked_and_nobody_leads_a_tie(language: str) -> None:
+    leading = [c.leading for c in view(COUNTING, language=language).choices]
+    assert leading == [True, False]
+    assert not any(c.leading for c in view(alu(700, 700), language=language).choices)
+    assert not any(c.leading for c in view(alu(0, 0), language=language).choices)
+
+
+def test_the_source_by_itself_and_in_its_sentence() -> None:
+    shown = view(jfk8_paused(), Event.STATUS_CHANGED)
+    assert said(shown.source_name) == "ALU count watchers (unofficial)"
+    assert said(shown.source) == "Source: ALU count watchers (unofficial)"

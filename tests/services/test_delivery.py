@@ -101,13 +101,13 @@ async def test_a_target_that_is_behind_gets_the_newest_state_counted_from_the_ol
 async def test_a_slow_send_holds_up_no_other_target(rig: Rig) -> None:
     for n in range(1, 6):
         await rig.subscribe(n, "jfk8")
-    rig.sender.delays["channel:1"] = 1.5
+    rig.sender.delays["channel:1"] = 3.0
     rig.write(jfk8("counting", 20, 15))
     await rig.poll()
     worker = rig.runtime.worker
     worker.start()
     try:
-        await eventually(lambda: len(rig.sender.sent) >= 4, timeout=1.0)
+        await eventually(lambda: len(rig.sender.sent) >= 4, timeout=2.5)
         assert rig.sender.to("channel:1") == []  # still sending, the others went out
     finally:
         await worker.stop()

@@ -68,3 +68,11 @@ def test_other_schemes_are_refused_without_echoing_the_password() -> None:
     with pytest.raises(ValueError, match="mysql") as caught:
         resolve("mysql://user:hunter2@db/tally")
     assert "hunter2" not in str(caught.value)
+
+
+def test_a_password_given_as_a_query_parameter_is_masked_too() -> None:
+    target = resolve(
+        "postgresql://app:USERPASS@db.example/tally?password=QUERYPASS&sslmode=require"
+    )
+    assert "USERPASS" not in target.safe and "QUERYPASS" not in target.safe
+    assert target.safe == "postgresql+asyncpg://****:****@db.example/tally?password=****"

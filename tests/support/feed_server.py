@@ -40,7 +40,7 @@ class FeedServer:
         self.fault = fault
         self.version += 1
 
-    async def wait_fetched(self, times: int = 1, timeout: float = 15.0) -> None:
+    async def wait_fetched(self, times: int = 1, timeout: float = 30.0) -> None:
         """Until the current version has been fetched `times` times."""
         version = self.version
         async with asyncio.timeout(timeout):

@@ -5,18 +5,17 @@ reader's language."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
-from pathlib import Path
 
-from babel.messages.catalog import Catalog
-from babel.messages.mofile import write_mo
+from babel.numbers import format_decimal, format_percent
 from selectolax.lexbor import LexborHTMLParser as HTMLParser
 
 from bot.core.models import Choice, Election, Status, Tally
+from bot.render.i18n import LOCALES
 from bot.store import Store
 from bot.web.i18n import Catalogues
 from bot.web.responses import PAGE_POLICY
+from tests.render.catalogue_util import leaked_english
 from tests.web.support import (
     BESSEMER,
     JFK8,
@@ -102,10 +101,11 @@ async def test_an_elections_page_shows_the_figures_of_its_latest_round(sqlite_st
     ]
     assert rows == [["Amazon Labor Union", "1,518", "56.8%"], ["No union", "1,154", "43.2%"]]
     assert page.css_first("table.choices caption") is not None
-    assert page.css_first(".state").text() == "Amazon Labor Union leads by 364."
+    # The same sentences as a post's (the renderer's view model and catalogue).
+    assert page.css_first(".state").text() == "Count paused. Amazon Labor Union leads by 364 votes."
     assert page.css_first(".need").text() == "The union needs 42% of the 2,197 ballots left."
     facts = _facts(page)
-    assert facts["margin"] == "364, Amazon Labor Union ahead"
+    assert facts["margin"] == "364"
     assert (facts["challenged"], facts["void"], facts["remaining"]) == ("0", "0", "2,197")
     assert (facts["ballots_cast"], facts["eligible"], facts["turnout"]) == (
         "4,869",
@@ -131,7 +131,7 @@ async def test_earlier_rounds_are_summarised_and_a_result_in_doubt_is_said_so(
         page = HTMLParser(await (await web.client.get("/e/bessemer")).text())
     assert page.css_first("#latest-heading").text() == "Rerun: Count complete"
     assert page.css_first(".warning").text() == "The 416 challenged ballots can change the result."
-    assert page.css_first(".state").text() == "Count complete. No union leads by 118."
+    assert page.css_first(".state").text() == "Count complete. No union leads by 118 votes."
     [earlier] = page.css("table.earlier tbody tr")
     cells = [c.text(strip=True) for c in earlier.css("th, td")]
     assert cells[:4] == [
@@ -140,7 +140,7 @@ async def test_earlier_rounds_are_summarised_and_a_result_in_doubt_is_said_so(
         "Retail, Wholesale and Department Store Union 738 – No union 1,798",
         "505",
     ]
-    assert cells[4] == "The union loses"
+    assert cells[4] == "Union loses"
     assert _facts(page)["eligible"] == "6,153"
 
 
@@ -233,37 +233,23 @@ async def test_a_public_url_gives_the_page_its_canonical_address(sqlite_store: S
     assert response.headers["Link"] == '<https://tally.example.org/e/jfk8>; rel="canonical"'
 
 
-def _spanish(folder: Path) -> Catalogues:
-    catalog = Catalog(locale="es", domain="tallybot")
-    catalog.add("Union election counts", "Recuentos de elecciones sindicales")
-    catalog.add("Valid votes by choice", "Votos válidos por opción")
-    catalog.add("No union", "Sin sindicato")
-    target = folder / "es" / "LC_MESSAGES"
-    target.mkdir(parents=True)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    (target / "tallybot.mo").write_bytes(buffer.getvalue())
-    return Catalogues(folder)
-
-
-async def test_the_page_speaks_english_until_a_spanish_catalogue_exists(
+async def test_a_page_limited_to_english_speaks_english_whatever_is_asked(
     sqlite_store: Store,
 ) -> None:
     await _seed(sqlite_store)
-    async with serve(sqlite_store) as web:
+    async with serve(sqlite_store, catalogues=Catalogues(("en",))) as web:
         for headers, query in (({}, "?lang=es"), ({"Accept-Language": "es-419,es;q=0.9"}, "")):
             page = HTMLParser(
                 await (await web.client.get("/e/jfk8" + query, headers=headers)).text()
             )
             assert page.css_first("html").attributes["lang"] == "en"
             assert page.css_first("table.choices caption").text() == "Valid votes by choice"
+            assert not page.css("header nav")  # no language to switch to
 
 
-async def test_with_a_spanish_catalogue_lang_then_accept_language_choose_it(
-    sqlite_store: Store, tmp_path: Path
-) -> None:
+async def test_lang_then_accept_language_choose_spanish(sqlite_store: Store) -> None:
     await _seed(sqlite_store)
-    async with serve(sqlite_store, catalogues=_spanish(tmp_path)) as web:
+    async with serve(sqlite_store) as web:
         spanish = HTMLParser(await (await web.client.get("/e/jfk8?lang=es")).text())
         header = {"Accept-Language": "es-US,es;q=0.9,en;q=0.5"}
         negotiated = HTMLParser(await (await web.client.get("/e/jfk8", headers=header)).text())
@@ -275,3 +261,45 @@ async def test_with_a_spanish_catalogue_lang_then_accept_language_choose_it(
     assert negotiated.css_first("html").attributes["lang"] == "es"
     assert english.css_first("html").attributes["lang"] == "en"  # ?lang= wins
     assert english.css_first("table.choices caption").text() == "Valid votes by choice"
+
+
+async def test_the_spanish_page_says_what_a_spanish_post_says(sqlite_store: Store) -> None:
+    """Every word of the page from the catalogues: Spanish sentences, labels and figures
+    (Babel's es_US), and no English template word left."""
+    await _seed(sqlite_store)
+    async with serve(sqlite_store) as web:
+        html = await (await web.client.get("/e/jfk8?lang=es")).text()
+        listing = await (await web.client.get("/?lang=es")).text()
+        missing = await web.client.get("/e/jfk9?lang=es")
+        missing_text = HTMLParser(await missing.text()).css_first("main").text()
+        chart = (await (await web.client.get("/e/bessemer/chart.svg?lang=es")).read()).decode()
+    page = HTMLParser(html)
+    es = LOCALES["es"]
+    margin = format_decimal(364, locale=es)
+    assert page.css_first(".state").text() == (
+        f"Recuento en pausa. Amazon Labor Union va adelante por {margin} votos."
+    )
+    need = format_percent(0.42, locale=es)
+    assert page.css_first(".need").text() == (
+        f"El sindicato necesita el {need} de las {format_decimal(2197, locale=es)} papeletas"
+        " restantes."
+    )
+    assert page.css_first("#latest-heading").text() == "Escrutinio inicial: Recuento en pausa"
+    facts = _facts(page)
+    assert facts["eligible"] == format_decimal(8325, locale=es)
+    assert page.css_first('tr[data-fact="eligible"] th').text() == "Personas con derecho a voto"
+    assert "29-RC-288020" in page.css_first(".meta").text()
+    words = page.css_first("body").text(separator=" ")
+    for feed_text in (
+        "Amazon JFK8 (Staten Island, NY)",
+        "Amazon Labor Union",
+        "Amazon.com Services LLC",
+    ):
+        words = words.replace(feed_text, " ")
+    words = words.replace("ALU count watchers, unofficial", " ").replace(
+        "Count resumes Friday", " "
+    )
+    assert leaked_english(words.replace("Staten Island, NY", " ")) == set()
+    assert "Recuentos de elecciones sindicales" in listing and "Todavía sin escrutinio" in listing
+    assert missing.status == 404 and "Ninguna elección se llama “jfk9”." in missing_text
+    assert "Escrutinio inicial" in chart and "Sin sindicato" in chart and "votos" in chart

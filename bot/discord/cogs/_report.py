@@ -23,7 +23,10 @@ from bot.feeds.parsers import parse
 from bot.render.format import number, round_label, sanitize, status_label
 
 _SEPARATORS = re.compile(r"[\s\-–—/;|]+")
-_COUNT = re.compile(r"^(?:\d{1,3}(?:,\d{3})+|\d+)$")
+_COUNT = re.compile(r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)$")
+# A minus sign: a hyphen (or U+2212) that starts a number, not one between two numbers.
+_NEGATIVE = re.compile(r"(?:^|[\s/;|])[-−]([0-9][0-9,]*)")
+MAX_DIGITS = 9  # 999,999,999 votes: more than any ballot, and int() stays cheap
 _NAME_MAX = 60
 MAX_PROBLEMS = 5
 
@@ -50,12 +53,26 @@ def how_to(ballot: Sequence[str]) -> str:
 
 
 def parse_counts(text: str, ballot: Sequence[str]) -> list[int]:
-    """The votes of each choice, in ballot order; UserError saying how when unreadable."""
+    """The votes of each choice, in ballot order; UserError saying how when unreadable:
+    a negative number (`-5 3` is not 5–3), digits other than 0–9, a number too large."""
+    negative = _NEGATIVE.search(text)
+    if negative is not None:
+        shown = negative.group(1)[:30]
+        raise UserError(
+            f"`-{shown}` is a negative number: votes cannot be below 0. {how_to(ballot)}"
+        )
     tokens = [t for t in _SEPARATORS.split(text.strip()) if t]
     for token in tokens:
+        shown = token.replace("`", "'")[:30]
+        if any(char.isdigit() and not char.isascii() for char in token):
+            raise UserError(f"`{shown}` uses digits other than 0–9. {how_to(ballot)}")
         if not _COUNT.match(token):
-            shown = token.replace("`", "'")[:30]
             raise UserError(f"`{shown}` is not a number of votes. {how_to(ballot)}")
+        if len(token.replace(",", "")) > MAX_DIGITS:
+            raise UserError(
+                f"`{shown}{'…' if len(token) > 30 else ''}` is too large for a count of votes "
+                f"(at most {number(10**MAX_DIGITS - 1)})."
+            )
     if len(tokens) != len(ballot):
         raise UserError(
             f"You gave {len(tokens)} count(s) but the ballot has {len(ballot)} choices. "
@@ -108,6 +125,7 @@ def problems_text(problems: Sequence[Problem]) -> str:
     lines = []
     for problem in problems[:MAX_PROBLEMS]:
         error = re.sub(r"^elections\[\d+\]:\s*", "", problem.error)
+        error = re.sub(r"\s*\((election|row) skipped\)$", "", error)  # the report is refused
         where = f"`{problem.field}`: " if problem.field else ""
         lines.append(f"- {where}{sanitize(error, 200)}")
     return "\n".join(lines)
@@ -177,8 +195,8 @@ def recorded_text(election: Election, tally: Tally, posts: int, publisher: str |
     )
     if publisher is not None and publisher != REPORT_SOURCE:
         text += (
-            f"\nThe feed `{publisher}` publishes this round and takes precedence over "
-            "/report, so nothing was posted."
+            f"\nThe feed `{publisher}` publishes this round: it is the NLRB's, or it has "
+            "counted as many ballots as this report or more, so nothing was posted."
         )
     else:
         text += f"\n{number(posts)} post(s) queued."

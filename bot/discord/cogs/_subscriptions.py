@@ -11,12 +11,10 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from bot.core.models import Level
-from bot.discord.cogs._replies import body_of
+from bot.core.models import Level, SubscriptionMode
 from bot.discord.cogs.errors import UserError
-from bot.render.body import Embed, EmbedFooter, MessageBody
-from bot.render.format import discord_timestamp, inert, number, sanitize
-from bot.render.messages import COLOUR_COUNTING, COLOUR_PAUSED
+from bot.render.admin import LiveMessage as LiveMessageLink
+from bot.render.admin import SubscriptionRow
 from bot.store import ALL_ELECTIONS, Subscription, SubscriptionKind, UnitOfWork
 
 # What a post needs in its channel; without Embed Links an embed-only post arrives empty.
@@ -32,6 +30,7 @@ LEVEL_HELP = {
     Level.MAJOR: "every post except plain count updates",
     Level.FINAL: "results, corrections, new rounds and closing decisions only",
 }
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 MAX_LISTED = 40  # lines of /subscriptions; the rest is counted
 _REASON_MAX = 200
 _FOOTER = "A disabled subscription gets no posts: fix the cause, then /subscribe again."
@@ -57,6 +56,8 @@ class Wanted:
     mention_role_id: int | None = None
     guild_id: int | None = None
     created_by: int | None = None
+    mode: SubscriptionMode = SubscriptionMode.POST
+    language: str | None = None
 
 
 def missing(perms: discord.Permissions, needs: Sequence[tuple[str, str]]) -> list[str]:
@@ -114,8 +115,14 @@ def where(
     interaction: discord.Interaction[Any], channel: app_commands.AppCommandChannel | None
 ) -> tuple[int, discord.Permissions]:
     """The target channel's id and the invoking member's permissions there: the channel
-    given, else the one the command was used in (which must take posts)."""
+    given (which must be in the server the command is used in), else the one the command
+    was used in (which must take posts)."""
     if channel is not None:
+        if channel.guild_id != interaction.guild_id:
+            raise UserError(
+                f"{channel.mention} is in another server. Manage its subscriptions with the "
+                "commands in that server, so that each server's /subscriptions tells the truth."
+            )
         if channel.id == interaction.channel_id:
             return channel.id, interaction.permissions
         return channel.id, channel.permissions
@@ -144,7 +151,26 @@ async def bot_permissions(
     return full.permissions_for(full.guild.me)
 
 
-async def subscribe(uow: UnitOfWork, wanted: Wanted) -> tuple[Subscription, Outcome]:
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    """What /subscribe or /alerts did: the subscription now, the outcome, and the one it
+    replaced (to say what a change of mode does)."""
+
+    subscription: Subscription
+    outcome: Outcome
+    before: Subscription | None = None
+
+
+def _same_settings(existing: Subscription, wanted: Wanted) -> bool:
+    return (
+        existing.level is wanted.level
+        and existing.mention_role_id == wanted.mention_role_id
+        and existing.mode is wanted.mode
+        and existing.language == wanted.language
+    )
+
+
+async def subscribe(uow: UnitOfWork, wanted: Wanted) -> Subscribed:
     """Store `wanted`, or bring the existing one in line with it (re-enabling it: asking
     again is a retry). A subscription from the config file can be re-enabled, not changed."""
     repo = uow.subscriptions
@@ -158,19 +184,70 @@ async def subscribe(uow: UnitOfWork, wanted: Wanted) -> tuple[Subscription, Outc
             guild_id=wanted.guild_id,
             mention_role_id=wanted.mention_role_id,
             created_by=wanted.created_by,
+            mode=wanted.mode,
+            language=wanted.language,
         )
-        return created, Outcome.CREATED
-    same = existing.level is wanted.level and existing.mention_role_id == wanted.mention_role_id
+        return Subscribed(created, Outcome.CREATED)
+    same = _same_settings(existing, wanted)
     if existing.static and not same:
         raise UserError(
             "That subscription is set in the bot's config file; ask the operator to change it."
         )
     if same and not existing.disabled:
-        return existing, Outcome.UNCHANGED
+        return Subscribed(existing, Outcome.UNCHANGED, existing)
     updated = await repo.update(
-        existing.id, level=wanted.level, mention_role_id=wanted.mention_role_id
+        existing.id,
+        level=wanted.level,
+        mention_role_id=wanted.mention_role_id,
+        mode=wanted.mode,
+        language=wanted.language,
+        guild_id=wanted.guild_id,
     )
-    return updated or existing, Outcome.ENABLED if same else Outcome.UPDATED
+    outcome = Outcome.ENABLED if same else Outcome.UPDATED
+    return Subscribed(updated or existing, outcome, existing)
+
+
+async def overlap_note(uow: UnitOfWork, sub: Subscription) -> str | None:
+    """What a channel subscription changes when the channel follows `all` and single
+    elections at once (DESIGN §8): one post per election goes out, the specific
+    subscription's settings winning."""
+    follows = await uow.subscriptions.list_by_target(sub.kind, sub.target_id)
+    others = [s for s in follows if s.id != sub.id and not s.disabled]
+    if sub.election_id == ALL_ELECTIONS:
+        own = [f"`{s.election_id}`" for s in others]
+        if not own:
+            return None
+        return (
+            f"{join_names(own)} keep their own subscriptions here: their level, mode and "
+            "role apply to them instead of these."
+        )
+    everything = next((s for s in others if s.election_id == ALL_ELECTIONS), None)
+    if everything is None:
+        return None
+    if (everything.level, everything.mode, everything.mention_role_id, everything.language) == (
+        sub.level,
+        sub.mode,
+        sub.mention_role_id,
+        sub.language,
+    ):
+        return (
+            f"This channel already gets every `{sub.election_id}` post through `all`, with "
+            "the same settings: this subscription changes nothing until one of them does."
+        )
+    return (
+        f"This channel also follows every election through `all`; for `{sub.election_id}` "
+        "this subscription's settings apply instead (one post per change, never two)."
+    )
+
+
+def mode_note(result: Subscribed) -> str | None:
+    """What a change of mode does to the live messages (DESIGN §5)."""
+    before, now = result.before, result.subscription
+    if before is None or before.mode is now.mode:
+        return None
+    if now.mode is SubscriptionMode.LIVE:
+        return "The next change posts a live message here, and later changes edit it."
+    return "Its live messages stay as they are; new changes come as new posts."
 
 
 async def unsubscribe(
@@ -192,51 +269,47 @@ def describe(sub: Subscription) -> str:
     """One subscription in a sentence part: "`jfk8` at level all, pinging @role"."""
     what = "every election" if sub.election_id == ALL_ELECTIONS else f"`{sub.election_id}`"
     text = f"{what} at level {sub.level.value} ({LEVEL_HELP[sub.level]})"
+    if sub.mode is SubscriptionMode.LIVE:
+        text += ", as one live message per round"
+    if sub.language is not None:
+        text += f", in {LANGUAGE_NAMES.get(sub.language, sub.language)}"
     if sub.mention_role_id is not None:
         text += f", pinging <@&{sub.mention_role_id}>"
     return text
 
 
-def target_text(sub: Subscription) -> str:
-    if sub.kind is SubscriptionKind.CHANNEL:
-        return f"<#{sub.target_id}>"
-    if sub.kind is SubscriptionKind.WEBHOOK:
-        return f"webhook `{sub.target_id}`"
-    return f"DMs to <@{sub.target_id}>"
+def jump_url(guild_id: int | None, channel_id: int | None, message_id: int) -> str | None:
+    """The address Discord opens a message at, when its server and channel are known."""
+    if guild_id is None or channel_id is None:
+        return None
+    return f"https://discord.com/channels/{guild_id}/{channel_id}/{message_id}"
 
 
-def listing_line(sub: Subscription) -> str:
-    """One /subscriptions line; a disabled one says when and why."""
-    line = f"{target_text(sub)} → `{sub.election_id}` · {sub.level.value}"
-    if sub.mention_role_id is not None:
-        line += f" · pings <@&{sub.mention_role_id}>"
-    if sub.static:
-        line += " · config"
-    if sub.disabled:
-        reason = sanitize(sub.disabled_reason or "no reason recorded", _REASON_MAX)
-        when = f" {discord_timestamp(sub.disabled_at)}" if sub.disabled_at else ""
-        line += f"\n  ⚠️ **disabled**{when}: {reason}"
-    return line
-
-
-def listing_body(subs: Sequence[Subscription]) -> MessageBody:
-    """The /subscriptions answer: every subscription of the server, disabled ones with why."""
-    ordered = sorted(subs, key=lambda s: (not s.disabled, s.kind.value, s.target_id, s.election_id))
-    disabled = sum(1 for s in subs if s.disabled)
-    lines = [listing_line(s) for s in ordered[:MAX_LISTED]]
-    if len(ordered) > MAX_LISTED:
-        lines.append(f"… and {number(len(ordered) - MAX_LISTED)} more")
-    title = f"Subscriptions in this server: {number(len(subs))}"
-    if disabled:
-        title += f", {number(disabled)} disabled"
-    embed = Embed(
-        title=title,
-        description="\n".join(lines) or "None yet. `/subscribe` a channel to an election.",
-        color=COLOUR_PAUSED if disabled else COLOUR_COUNTING,
-        footer=EmbedFooter(
-            text=inert(
-                "A disabled subscription gets no posts: fix the cause, then /subscribe again."
+async def listing_rows(uow: UnitOfWork, subs: Sequence[Subscription]) -> list[SubscriptionRow]:
+    """/subscriptions rows, each live subscription with links to its live messages."""
+    live = await uow.live.for_subscriptions(s.id for s in subs)
+    rows = []
+    for sub in subs:
+        messages = []
+        for message in (m for m in live if m.subscription_id == sub.id):
+            channel = sub.target_id if sub.kind is SubscriptionKind.CHANNEL else message.channel_id
+            url = jump_url(sub.guild_id, channel, message.message_id)
+            if url is not None:
+                messages.append(LiveMessageLink(round=message.round, url=url))
+        rows.append(
+            SubscriptionRow(
+                kind=sub.kind.value,
+                target_id=sub.target_id,
+                election_id=sub.election_id,
+                level=sub.level,
+                mode=sub.mode,
+                language=sub.language,
+                mention_role_id=sub.mention_role_id,
+                static=sub.static,
+                disabled=sub.disabled,
+                disabled_reason=sub.disabled_reason,
+                disabled_at=sub.disabled_at,
+                live_messages=tuple(messages),
             )
-        ),
-    )
-    return body_of(embed)
+        )
+    return rows

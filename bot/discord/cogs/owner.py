@@ -10,10 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.cogs import _feeds
 from bot.discord.cogs._access import refuse_unless
-from bot.discord.cogs._feeds import FeedHealth, health_body
 from bot.discord.cogs._replies import reply, utcnow
 from bot.discord.cogs.errors import UserError
+from bot.render.admin import render_feeds
 
 if TYPE_CHECKING:
     from bot.discord.client import TallyBot
@@ -36,27 +37,42 @@ class Owner(commands.Cog):
         refuse_unless(await self.bot.is_owner(interaction.user), "the bot's owners")
 
     @app_commands.command(name="feeds", description="Feed health: last success, errors, next poll.")
-    async def feeds(self, interaction: discord.Interaction[TallyBot]) -> None:
-        """Ephemeral: each configured feed's health, and other sources holding tallies."""
+    @app_commands.describe(poll="A feed to poll now (its id), before the health is shown")
+    async def feeds(
+        self, interaction: discord.Interaction[TallyBot], poll: str | None = None
+    ) -> None:
+        """Ephemeral: each configured feed's health, and other sources holding tallies;
+        with `poll`, that feed is polled first (deferred: a fetch can take seconds)."""
         await self._require_owner(interaction)
+        configured = {feed.id: feed for feed in self.bot.settings.feeds}
+        if poll is not None:
+            feed_id = _feeds.known_feed(configured, poll)
+            runtime = _feeds.runtime_of(self.bot.runtime)
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            await runtime.poll_now(feed_id)
         async with self.bot.store.read() as uow:
             states = {s.feed_id: s for s in await uow.feeds.get_all()}
             held = await uow.tallies.count_by_source()
         scheduler = self.bot.runtime.scheduler if self.bot.runtime is not None else None
-        health = [
-            FeedHealth(
-                feed_id=feed.id,
-                format=feed.format,
-                interval_s=feed.interval_s,
-                state=states.get(feed.id),
-                next_poll=scheduler.next_run(feed.id) if scheduler is not None else None,
-                tallies=held.get(feed.id, 0),
+        rows = [
+            _feeds.feed_row(
+                feed,
+                states.get(feed.id),
+                scheduler.next_run(feed.id) if scheduler is not None else None,
+                held.get(feed.id, 0),
             )
-            for feed in self.bot.settings.feeds
+            for feed in configured.values()
         ]
-        configured = {feed.id for feed in self.bot.settings.feeds}
         others = {source: n for source, n in held.items() if source not in configured}
-        await reply(interaction, body=health_body(health, others, self.clock()))
+        await reply(interaction, body=render_feeds(rows, others, self.clock()))
+
+    @feeds.autocomplete("poll")
+    async def _feed_ids(
+        self, interaction: discord.Interaction[TallyBot], current: str
+    ) -> list[Choice[str]]:
+        needle = current.strip().lower()
+        ids = [f.id for f in self.bot.settings.feeds if needle in f.id]
+        return [Choice(name=i, value=i) for i in ids[:25]]
 
     @app_commands.command(name="sync", description="Register the slash commands with Discord.")
     @app_commands.describe(scope="This server (instant) or global (default: this server)")

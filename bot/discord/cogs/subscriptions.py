@@ -8,11 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.core.models import Level
+from bot.core.models import Level, SubscriptionMode
 from bot.discord.cogs import _elections, _subscriptions
 from bot.discord.cogs._replies import reply
 from bot.discord.cogs._subscriptions import Outcome, Wanted, describe
 from bot.discord.cogs.errors import UserError
+from bot.render.admin import render_subscriptions
 from bot.store import ALL_ELECTIONS, SubscriptionKind
 
 if TYPE_CHECKING:
@@ -26,6 +27,11 @@ LEVEL_CHOICES = [
     Choice(name="final: results, corrections and new rounds only", value=Level.FINAL.value),
 ]
 STATE_CHOICES = [Choice(name="on", value="on"), Choice(name="off", value="off")]
+MODE_CHOICES = [
+    Choice(name="post: a new message for every update", value=SubscriptionMode.POST.value),
+    Choice(name="live: one message per round, edited as the count moves", value="live"),
+]
+LANGUAGE_CHOICES = [Choice(name="English", value="en"), Choice(name="Español", value="es")]
 
 
 TextChannel = app_commands.Transform[
@@ -45,8 +51,10 @@ class Subscriptions(commands.Cog):
         channel="The channel to post in (default: this one)",
         level="How much to post (default: all)",
         role="The role the posts mention: the only thing they may ping",
+        mode="post: a message per update (default); live: one message per round, edited",
+        language="The posts' language (default: the server's language)",
     )
-    @app_commands.choices(level=LEVEL_CHOICES)
+    @app_commands.choices(level=LEVEL_CHOICES, mode=MODE_CHOICES, language=LANGUAGE_CHOICES)
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_channels=True)
     @app_commands.checks.has_permissions(manage_channels=True)
@@ -57,8 +65,11 @@ class Subscriptions(commands.Cog):
         channel: TextChannel | None = None,
         level: str = Level.ALL.value,
         role: discord.Role | None = None,
+        mode: str = SubscriptionMode.POST.value,
+        language: str | None = None,
     ) -> None:
-        """Ephemeral: checks the member, then the bot's own permissions there, then stores."""
+        """Ephemeral: checks the member, then the bot's own permissions there, then stores,
+        and says what an overlap with `all` or a change of mode does."""
         channel_id, member_perms = _subscriptions.where(interaction, channel)
         where = f"<#{channel_id}>"
         _subscriptions.require_member_can_manage(member_perms, where)
@@ -74,16 +85,23 @@ class Subscriptions(commands.Cog):
                 election_id=election_id,
                 level=Level(level),
                 mention_role_id=role.id if role is not None else None,
-                guild_id=interaction.guild_id,
+                guild_id=channel.guild_id if channel is not None else interaction.guild_id,
                 created_by=interaction.user.id,
+                mode=SubscriptionMode(mode),
+                language=language,
             )
-            sub, outcome = await _subscriptions.subscribe(uow, wanted)
+            result = await _subscriptions.subscribe(uow, wanted)
+            overlap = await _subscriptions.overlap_note(uow, result.subscription)
+        sub, outcome = result.subscription, result.outcome
         text = {
             Outcome.CREATED: f"Subscribed {where} to {describe(sub)}.",
             Outcome.UPDATED: f"Updated: {where} now follows {describe(sub)}.",
             Outcome.ENABLED: f"Re-enabled: {where} follows {describe(sub)} again.",
             Outcome.UNCHANGED: f"{where} already follows {describe(sub)}; nothing changed.",
         }[outcome]
+        for note in (_subscriptions.mode_note(result), overlap):
+            if note:
+                text += f"\n{note}"
         if role is not None and not role.mentionable and not bot_perms.mention_everyone:
             text += (
                 f"\nNote: {role.mention} is not mentionable and I lack Mention @everyone, "
@@ -158,7 +176,8 @@ class Subscriptions(commands.Cog):
             raise app_commands.NoPrivateMessage()
         async with self.bot.store.read() as uow:
             subs = await uow.subscriptions.list_by_guild(interaction.guild_id)
-        await reply(interaction, body=_subscriptions.listing_body(subs))
+            rows = await _subscriptions.listing_rows(uow, subs)
+        await reply(interaction, body=render_subscriptions(rows))
 
     @app_commands.command(name="alerts", description="Get an election's updates in your DMs.")
     @app_commands.describe(
@@ -186,7 +205,8 @@ class Subscriptions(commands.Cog):
                 wanted = Wanted(
                     SubscriptionKind.DM, user_id, election_id, Level(level), created_by=user_id
                 )
-                sub, outcome = await _subscriptions.subscribe(uow, wanted)
+                result = await _subscriptions.subscribe(uow, wanted)
+                sub, outcome = result.subscription, result.outcome
         if state == "off":
             done = "turned off" if removed else "were not on"
             await reply(interaction, f"Your DM alerts for `{election_id}` {done}.")

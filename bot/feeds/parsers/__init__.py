@@ -9,11 +9,13 @@ from bot.feeds.parsers.native import parse_native
 from bot.feeds.parsers.nlrb_case import parse_nlrb_case
 from bot.feeds.parsers.nlrb_csv import parse_nlrb_csv
 from bot.feeds.parsers.nlrb_results import parse_nlrb_results
+from bot.feeds.parsers.sheet_csv import parse_sheet_csv
 
 Parser = Callable[[bytes, ParseContext], ParseResult]
 
 PARSERS: dict[FeedFormat, Parser] = {
     FeedFormat.NATIVE: parse_native,
+    FeedFormat.SHEET_CSV: parse_sheet_csv,
     FeedFormat.NLRB_CSV: parse_nlrb_csv,
     FeedFormat.NLRB_CASE: parse_nlrb_case,
     FeedFormat.NLRB_RESULTS: parse_nlrb_results,

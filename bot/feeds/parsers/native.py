@@ -1,15 +1,25 @@
-"""Parse a feed v1 document (format `native`) into tallies, one bad election at a time."""
+"""Parse a feed v1 document (format `native`) into tallies, one bad election at a time.
+
+The fast path validates the bytes in one call (pydantic, in Rust) and then runs the cheap
+hand-fed checks election by election; anything the strict models refuse (an unknown key, an
+`x-` extension, a bad value) takes the slow path, which finds out what and keeps every
+election that is fine. A document is invalid as a whole when it is not JSON as RFC 8259
+defines it (NaN, Infinity) or repeats a key in one object (DESIGN §4).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import codecs
+import json
+import re
+from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pydantic_core
 from pydantic import ValidationError
 
-from bot.core.models import DEFAULT_ROUND, Choice, Election, SourceKind, Status, Tally
+from bot.core.models import DEFAULT_ROUND
 from bot.feeds.base import (
     ParseContext,
     ParsedTally,
@@ -18,9 +28,20 @@ from bot.feeds.base import (
     Problem,
     UnavailablePage,
 )
+from bot.feeds.parsers import handfed
+from bot.feeds.parsers.handfed import Finding
+from bot.feeds.parsers.native_election import (
+    choices_of,
+    dotted,
+    handfed_findings,
+    timestamp,
+    to_parsed,
+    validate_election,
+)
 from bot.feeds.parsers.native_models import (
-    DEFAULT_STATUS,
-    DEFAULT_UNIT,
+    CHOICE_KEYS,
+    DOCUMENT_KEYS,
+    ELECTION_KEYS,
     MAX_ELECTIONS,
     DocumentHead,
     ElectionModel,
@@ -30,45 +51,214 @@ from bot.feeds.parsers.native_models import (
 )
 
 MAX_PROBLEMS_PER_ELECTION = 5
-_STATUSES = {status.value: status for status in Status}
+DEADLINE_EVERY = 256  # elections between two looks at the clock
+_WHITESPACE_COLON = re.compile(rb'"\s+:')
+Key = tuple[str, str]
+_ELECTION_KEYS = frozenset(ELECTION_KEYS)
+_CHOICE_KEYS = frozenset(CHOICE_KEYS)
 
 
 def parse_native(body: bytes, ctx: ParseContext) -> ParseResult:
     """Feed v1 bytes to tallies. Raises ParseError when the document itself is unusable;
-    an election that breaks the schema is skipped with a problem naming it and its field."""
-    problems: list[Problem] = []
+    an election that breaks the schema or a hand-fed check is skipped with a problem naming
+    it, the key path, the value and the fix."""
+    body = body.removeprefix(codecs.BOM_UTF8)
+    problems = _Problems()
     try:
-        # Fast path: one pass from bytes to validated dicts, in Rust.
         document = document_adapter().validate_json(body)
-        head: DocumentHead = document
-        elections: list[ElectionModel] = document["elections"]
     except ValidationError:
-        # Slow path: find out what is wrong, and keep every election that is fine.
-        raw = _load_json(body)
-        head = _head(raw)
-        elections = _validate_elections(raw["elections"], problems)
-    doc_time = _timestamp(head.get("updated_at"), None, problems)
-    label = head.get("source")
-    tallies: list[ParsedTally] = []
-    seen: set[tuple[str, str]] = set()
-    for item in elections:
-        parsed = _to_parsed(item, doc_time, label, ctx.source_id, problems)
-        key = (parsed.tally.election_id, parsed.tally.round)
-        if key in seen:
-            problems.append(Problem(key[0], "round", f"a second tally for round {key[1]!r}"))
-            continue
-        seen.add(key)
-        tallies.append(parsed)
-    return ParseResult(tuple(tallies), tuple(problems))
+        return _slow(body, ctx, problems)
+    head: DocumentHead = document
+    entries = list(enumerate(document["elections"]))
+    result = _build(head, entries, {}, ctx, problems, texts_clean=_texts_are_clean(body))
+    if not _keys_are_unique(body, result.keys + len(document)):
+        _raise_on_repeated_key(body)
+    return result.parse_result
 
 
-def _load_json(body: bytes) -> dict[str, Any]:
+class _Problems:
+    """Problems in document order: the document's own first, then each election's by its
+    index (whichever pass found them), then the repeated (election, round)s."""
+
+    DOCUMENT, REPEATS = -1, MAX_ELECTIONS + 1
+
+    def __init__(self) -> None:
+        self._found: list[tuple[int, Problem]] = []
+
+    def add(self, index: int, problem: Problem) -> None:
+        self._found.append((index, problem))
+
+    def extend(self, index: int, problems: Iterator[Problem]) -> None:
+        self._found.extend((index, problem) for problem in problems)
+
+    def ordered(self) -> tuple[Problem, ...]:
+        return tuple(problem for _, problem in sorted(self._found, key=lambda pair: pair[0]))
+
+
+def _slow(body: bytes, ctx: ParseContext, problems: _Problems) -> ParseResult:
+    """The document as Python values: the elections without their extensions validated in
+    one call; those that fail, again one by one for their reasons (`validate_election`)."""
+    raw = load_json(body)
+    head = _head(raw, problems)
+    items: list[Any] = raw["elections"]
+    adapter = elections_adapter()
+    cleaned = [_without_extensions(item) for item in items]
     try:
-        raw = pydantic_core.from_json(body)
+        models = adapter.validate_python(cleaned)
+        bad: set[int] = set()
+    except ValidationError as exc:
+        bad = {int(error["loc"][0]) for error in exc.errors()}
+        models = adapter.validate_python([x for i, x in enumerate(cleaned) if i not in bad])
+    good = iter(models)
+    entries: list[tuple[int, ElectionModel]] = []
+    rejected: dict[int, Key | None] = {}
+    for index, item in enumerate(items):
+        if index not in bad:
+            entries.append((index, next(good)))
+            continue
+        if index % DEADLINE_EVERY == 0:
+            ctx.check_deadline()
+        _, findings = validate_election(item)
+        rejected[index] = _raw_key(item)
+        problems.extend(index, _problems(index, _raw_id(item), findings))
+    clean = _texts_are_clean(body)
+    return _build(head, entries, rejected, ctx, problems, texts_clean=clean).parse_result
+
+
+def _without_extensions(item: object) -> object:
+    """An election without its `x-` keys and its choices' (a copy only when it has some;
+    an object holding only known keys is passed by one set comparison)."""
+    if type(item) is not dict:
+        return item
+    choices = item.get("choices")
+    if type(choices) is list:
+        for choice in choices:
+            if type(choice) is dict and not choice.keys() <= _CHOICE_KEYS:
+                item = {**item, "choices": [_without_extensions_of(c) for c in choices]}
+                break
+    return item if item.keys() <= _ELECTION_KEYS else _without_extensions_of(item)
+
+
+def _without_extensions_of(item: object) -> object:
+    if type(item) is not dict:
+        return item
+    return {key: value for key, value in item.items() if key[:2] != "x-"}
+
+
+class _Built:
+    """What the election loop produced, and how many keys its objects held."""
+
+    def __init__(self, result: ParseResult, keys: int) -> None:
+        self.parse_result = result
+        self.keys = keys
+
+
+def _build(
+    head: DocumentHead,
+    entries: list[tuple[int, ElectionModel]],
+    rejected: dict[int, Key | None],
+    ctx: ParseContext,
+    problems: _Problems,
+    *,
+    texts_clean: bool,
+) -> _Built:
+    """Check and build each valid election; skip every (election, round) given twice."""
+    doc_time = _document_time(head, problems)
+    label = _label(head, problems)
+    built: list[tuple[Key, int, ParsedTally]] = []
+    places: dict[Key, list[int]] = {}
+    for index, key in rejected.items():
+        if key is not None:
+            places.setdefault(key, []).append(index)
+    keys = 0
+    for index, item in entries:
+        if index % DEADLINE_EVERY == 0:
+            ctx.check_deadline()
+        keys += len(item) + sum(map(len, item["choices"]))
+        key = (item["id"], item.get("round", DEFAULT_ROUND))
+        if key in places:
+            places[key].append(index)
+            continue
+        places[key] = [index]
+        parsed = _checked(index, item, doc_time, label, ctx.source_id, problems, texts_clean)
+        if parsed is not None:
+            built.append((key, index, parsed))
+    repeated = {key for key, where in places.items() if len(where) > 1}
+    for key in repeated:
+        where = [f"elections[{i}]" for i in sorted(places[key])]
+        message = handfed.duplicate_message(key[0], key[1], where)
+        problems.add(_Problems.REPEATS, Problem(key[0], "round", message))
+    tallies = tuple(parsed for key, _, parsed in built if key not in repeated)
+    return _Built(ParseResult(tallies, problems.ordered()), keys)
+
+
+def _checked(
+    index: int,
+    item: ElectionModel,
+    doc_time: datetime | None,
+    label: str | None,
+    source_id: str,
+    problems: _Problems,
+    texts_clean: bool,
+) -> ParsedTally | None:
+    """One valid election through the hand-fed checks: its tally, or None when skipped."""
+    choices = choices_of(item)
+    findings = handfed_findings(item, choices, texts_clean=texts_clean)
+    if findings:
+        problems.extend(index, _problems(index, item["id"], findings))
+        if not all(finding.keeps for finding in findings):
+            return None
+    when = doc_time
+    stamp = item.get("updated_at")
+    if stamp is not None:
+        own = timestamp(stamp)
+        if own is None:
+            problems.add(index, _bad_time(item["id"], f"elections[{index}]", stamp))
+        else:
+            when = own
+    return to_parsed(item, choices, when, label, source_id)
+
+
+def _problems(index: int, election: str | None, findings: list[Finding]) -> Iterator[Problem]:
+    for finding in findings[:MAX_PROBLEMS_PER_ELECTION]:
+        error = f"elections[{index}]: {finding.message}"
+        if not finding.keeps:
+            error += " (election skipped)"
+        yield Problem(election, finding.path or None, error)
+    if len(findings) > MAX_PROBLEMS_PER_ELECTION:
+        more = len(findings) - MAX_PROBLEMS_PER_ELECTION
+        yield Problem(election, None, f"elections[{index}]: {more} more problems")
+
+
+def _raw_id(raw: object) -> str | None:
+    """The election's id as a problem may show it: only a short printable one."""
+    value = raw.get("id") if isinstance(raw, dict) else None
+    if isinstance(value, str) and value and len(value) <= 60 and value.isprintable():
+        return value
+    return None
+
+
+def _raw_key(raw: object) -> Key | None:
+    """(id, round) of an election the schema refused, for the duplicate check."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
+        return None
+    round_ = raw.get("round", DEFAULT_ROUND)
+    return (raw["id"], round_) if isinstance(round_, str) else None
+
+
+# --- the document -------------------------------------------------------------------------
+
+
+def load_json(body: bytes) -> dict[str, Any]:
+    """The document as Python values; ParseError when it is not a feed v1 JSON object."""
+    try:
+        raw = pydantic_core.from_json(body, allow_inf_nan=False)
     except ValueError as exc:
         raise ParseError(_not_json_message(body, exc)) from None
     if not isinstance(raw, dict):
         raise ParseError(f"the feed is a JSON {_json_type(raw)}, not an object")
+    if not _keys_are_unique(body, _count_keys(raw)):
+        _raise_on_repeated_key(body)
     if "elections" not in raw:
         raise ParseError("the feed has no `elections` list: not a feed v1 document")
     if not isinstance(raw["elections"], list):
@@ -89,118 +279,122 @@ def _not_json_message(body: bytes, exc: ValueError) -> str:
         return "the feed is empty: no JSON document"
     if start == b"<":
         raise UnavailablePage("the feed is an HTML or XML page, not JSON (an error or login page?)")
+    if b"NaN" in body or b"Infinity" in body:
+        try:
+            pydantic_core.from_json(body, allow_inf_nan=True)
+        except ValueError:
+            pass
+        else:
+            return (
+                "the feed holds NaN or Infinity, which are not JSON numbers (RFC 8259): "
+                "write a number, or leave the key out"
+            )
     return f"the feed is not valid JSON: {exc}"
 
 
-def _head(raw: dict[str, Any]) -> DocumentHead:
+def _count_keys(tree: object) -> int:
+    """How many keys the objects of a parsed JSON tree hold, all levels (`type() is`, not
+    isinstance: the tree holds JSON's own types only, and this runs on every value)."""
+    count, stack = 0, [tree]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            count += len(node)
+            for value in node.values():
+                if type(value) is dict or type(value) is list:
+                    stack.append(value)
+        elif type(node) is list:
+            for value in node:
+                if type(value) is dict or type(value) is list:
+                    stack.append(value)
+    return count
+
+
+def _texts_are_clean(body: bytes) -> bool:
+    """True when no string of the document can hold a control character or an override:
+    JSON refuses raw control characters below U+0020, so the others need an escape, DEL,
+    or a byte beyond ASCII. Three scans in C, a fraction of a millisecond for megabytes."""
+    return b"\\" not in body and b"\x7f" not in body and body.isascii()
+
+
+def _keys_are_unique(body: bytes, parsed_keys: int) -> bool:
+    """True when the document cannot have repeated a key: its parse kept as many keys as the
+    bytes hold. Every key is followed by a colon, so colons >= keys >= parsed keys, and one
+    byte count settles the common case; strings with colons (times, URLs) need a second
+    look: with no escaped quote every `":` ends a key or opens a string, and a key spaced
+    from its colon is found by a search. False means "look closer", not "repeated"."""
+    if body.count(b":") == parsed_keys:
+        return True
+    return (
+        b'\\"' not in body
+        and _WHITESPACE_COLON.search(body) is None
+        and body.count(b'":') == parsed_keys
+    )
+
+
+def _raise_on_repeated_key(body: bytes) -> None:
+    """The exact check, in Python: ParseError naming the first key given twice in one
+    object; returns when there is none."""
+
+    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for key, value in pairs:
+            if key in found:
+                raise ParseError(
+                    f"the feed gives the key `{handfed.quote(key)[1:-1]}` twice in one "
+                    "object: JSON keys must be unique (which value was meant is unknown)"
+                )
+            found[key] = value
+        return found
+
+    json.loads(body.decode("utf-8", errors="replace"), object_pairs_hook=unique)
+
+
+def _head(raw: dict[str, Any], problems: _Problems) -> DocumentHead:
+    """The document's own keys; an unknown one is a problem and the document goes on."""
+    known: dict[str, Any] = {}
+    for key, value in raw.items():
+        if handfed.is_extension(key) or key == "elections":
+            continue
+        if key in DOCUMENT_KEYS:
+            known[key] = value
+        else:
+            finding = handfed.unknown_key(key, key, DOCUMENT_KEYS, "a feed v1 document")
+            problems.add(_Problems.DOCUMENT, Problem(None, key, f"{finding.message} (ignored)"))
     try:
-        return head_adapter().validate_python(raw)
+        return head_adapter().validate_python(known)
     except ValidationError as exc:
         error = exc.errors()[0]
-        raise ParseError(f"document key `{_dotted(error['loc'])}`: {error['msg']}") from None
+        raise ParseError(f"document key `{dotted(error['loc'])}`: {error['msg']}") from None
 
 
-def _validate_elections(elections: list[Any], problems: list[Problem]) -> list[ElectionModel]:
-    """Validate the list in one call; when some fail, report each bad one and validate the
-    rest again, so one bad election never stops the others."""
-    adapter = elections_adapter()
-    try:
-        return adapter.validate_python(elections)
-    except ValidationError as exc:
-        errors = exc.errors()
-    by_index: dict[int, list[Any]] = {}
-    for error in errors:
-        by_index.setdefault(int(error["loc"][0]), []).append(error)
-    for index, found in sorted(by_index.items()):
-        problems.extend(_problems(index, elections[index], found))
-    return adapter.validate_python([e for i, e in enumerate(elections) if i not in by_index])
-
-
-def _problems(index: int, raw: object, errors: Sequence[Any]) -> list[Problem]:
-    if not isinstance(raw, dict):
-        return [Problem(None, None, f"elections[{index}] is not an object: skipped")]
-    raw_id = raw.get("id")
-    election = raw_id[:60] if isinstance(raw_id, str) and raw_id else None
-    # A count is a union (int, or float without a fraction): keep one error per field.
-    by_field: dict[str, str] = {}
-    for error in errors:
-        by_field.setdefault(_dotted(error["loc"][1:]), error["msg"])
-    problems = [
-        Problem(election, field or None, f"elections[{index}]: {message}")
-        for field, message in list(by_field.items())[:MAX_PROBLEMS_PER_ELECTION]
-    ]
-    if len(by_field) > MAX_PROBLEMS_PER_ELECTION:
-        more = len(by_field) - MAX_PROBLEMS_PER_ELECTION
-        problems.append(Problem(election, None, f"elections[{index}]: {more} more errors"))
-    return problems
-
-
-def _dotted(loc: Sequence[Any]) -> str:
-    # Pydantic adds union-member and validator tags ("int", "function-after[...]") to
-    # locations; people want the document's own path.
-    return ".".join(str(p) for p in loc if isinstance(p, int) or not _is_tag(str(p)))
-
-
-def _is_tag(part: str) -> bool:
-    return (
-        part in {"str", "int", "float", "bool"}
-        or "[" in part
-        or part.startswith(("constrained-", "function-"))
-    )
-
-
-def _timestamp(value: str | None, election: str | None, problems: list[Problem]) -> datetime | None:
-    if value is None:
+def _document_time(head: DocumentHead, problems: _Problems) -> datetime | None:
+    stamp = head.get("updated_at")
+    if stamp is None:
         return None
-    try:
-        when = datetime.fromisoformat(value)
-    except ValueError:
-        problems.append(
-            Problem(election, "updated_at", f"{value[:40]!r} is not an RFC 3339 date-time")
-        )
-        return None
-    return when if when.tzinfo is not None else when.replace(tzinfo=UTC)
+    when = timestamp(stamp)
+    if when is None:
+        problems.add(_Problems.DOCUMENT, _bad_time(None, "the document", stamp))
+    return when
 
 
-def _to_parsed(
-    item: ElectionModel,
-    doc_time: datetime | None,
-    label: str | None,
-    source_id: str,
-    problems: list[Problem],
-) -> ParsedTally:
-    election_id = item["id"]
-    stamp = item.get("updated_at")
-    when = doc_time if stamp is None else _timestamp(stamp, election_id, problems) or doc_time
-    choices = tuple(
-        [Choice(c["name"], c["votes"], c.get("against", False)) for c in item["choices"]]
+def _bad_time(election: str | None, where: str, stamp: str) -> Problem:
+    return Problem(
+        election,
+        "updated_at",
+        f"{where}: {handfed.quote(stamp)} is not an RFC 3339 date-time such as "
+        "2022-03-31T23:05:00Z: ignored",
     )
-    tally = Tally(
-        election_id=election_id,
-        round=item.get("round", DEFAULT_ROUND),
-        choices=choices,
-        challenged=item.get("challenged", 0),
-        void=item.get("void", 0),
-        status=_STATUSES[item.get("status", DEFAULT_STATUS)],
-        ballots_cast=item.get("ballots_cast"),
-        eligible_voters=item.get("eligible_voters"),
-        determinative_flag=item.get("challenges_determinative"),
-        updated_at=when,
-        source=source_id,
-        source_kind=SourceKind.NATIVE,
-        source_label=label,
-        note=item.get("note"),
-        url=item.get("url"),
-    )
-    election = Election(
-        id=election_id,
-        name=item.get("name"),
-        short_name=item.get("short_name"),
-        aliases=tuple(item.get("aliases", ())),
-        case_number=item.get("case_number"),
-        unit=item.get("unit", DEFAULT_UNIT),
-        employer=item.get("employer"),
-        location=item.get("location"),
-        url=item.get("url"),
-    )
-    return ParsedTally(tally, election)
+
+
+def _label(head: DocumentHead, problems: _Problems) -> str | None:
+    """The publisher's name for posts; one with control characters is not shown."""
+    source = head.get("source")
+    if source is None or source.isprintable():
+        return source
+    finding = handfed.text_finding("source", source)
+    if finding is None:
+        return source
+    problem = Problem(None, "source", f"{finding.message} (not shown in posts)")
+    problems.add(_Problems.DOCUMENT, problem)
+    return None

@@ -1,7 +1,10 @@
 """Pydantic models of feed v1 (spec/feed-v1.schema.json), kept equal to the schema by a test.
 
 They mirror the schema exactly: patterns, lengths, bounds, enums, defaults, `all` reserved,
-unknown keys allowed at document and election level but not in choices. Notes:
+no unknown keys in an election or a choice. Keys that begin with `x-` (extensions) are
+allowed by the schema; the parser removes them before these models see them (pydantic has no
+pattern for extra keys), and the fast path, which validates the raw bytes, forbids every
+extra key, so a document with extensions or unknown keys takes the slow path. Notes:
 - TypedDicts, not BaseModels: pydantic validates them about twice as fast (no model
   instance per election and per choice), and an optional key typed without `None` rejects
   an explicit JSON null exactly as the schema does. Defaults live in `DEFAULTS`.
@@ -77,6 +80,7 @@ else:
         | Annotated[float, _strict(ge=0, le=MAX_COUNT, multiple_of=1), AfterValidator(int)]
     )
 Slug = Annotated[str, _strict(pattern=SLUG_PATTERN)]
+Text40 = Annotated[str, _strict(max_length=40)]
 Text200 = Annotated[str, _strict(max_length=200)]
 Text500 = Annotated[str, _strict(max_length=500)]
 Timestamp = Annotated[str, _strict()]  # format: date-time (an annotation only)
@@ -92,13 +96,13 @@ class ChoiceModel(TypedDict):
     against: NotRequired[StrictBool]
 
 
-@with_config(ConfigDict(extra="ignore"))
+@with_config(ConfigDict(extra="forbid"))
 class ElectionModel(TypedDict):
-    """One tally: one round of one election, as the publisher sees it now."""
+    """One tally: one round of one election, as the publisher sees it now; no unknown keys."""
 
     id: Annotated[str, _strict(pattern=SLUG_PATTERN), AfterValidator(_not_reserved)]
     name: NotRequired[Text200]
-    short_name: NotRequired[Annotated[str, _strict(max_length=40)]]
+    short_name: NotRequired[Text40]
     aliases: NotRequired[Annotated[list[Slug], _strict(max_length=10)]]
     case_number: NotRequired[Annotated[str, _strict(pattern=CASE_PATTERN)]]
     unit: NotRequired[Annotated[str, _strict(pattern=UNIT_PATTERN)]]
@@ -123,20 +127,44 @@ def _version_one(value: int) -> int:
     return value
 
 
-@with_config(ConfigDict(extra="ignore"))
+@with_config(ConfigDict(extra="forbid"))
 class DocumentHead(TypedDict):
-    """The document's own keys apart from `elections` (validated election by election)."""
+    """The document's own keys apart from `elections` (validated election by election).
+
+    An unknown key here is a problem, not a failure: the slow path reports and removes it."""
 
     feed_version: Annotated[Count, AfterValidator(_version_one)]
     updated_at: NotRequired[Timestamp]
     source: NotRequired[Text200]
 
 
-@with_config(ConfigDict(extra="ignore"))
+@with_config(ConfigDict(extra="forbid"))
 class Document(DocumentHead):
-    """A whole feed v1 document: the fast path validates it straight from the bytes."""
+    """A whole feed v1 document: the fast path validates it straight from the bytes, and
+    any key the schema does not name sends it down the slow path."""
 
     elections: Annotated[list[ElectionModel], _strict(max_length=MAX_ELECTIONS)]
+
+
+def _keys(model: type) -> tuple[str, ...]:
+    return tuple(model.__annotations__)
+
+
+# Every key each object may have, in the schema's order (for "did you mean").
+DOCUMENT_KEYS = (*_keys(DocumentHead), "elections")
+ELECTION_KEYS = _keys(ElectionModel)
+CHOICE_KEYS = _keys(ChoiceModel)
+# The schema's maxLength of each free text, by key (patterns bound the other strings).
+TEXT_LENGTHS: dict[str, int] = {
+    "name": 200,
+    "short_name": 40,
+    "employer": 200,
+    "location": 200,
+    "url": 500,
+    "note": 500,
+}
+CHOICE_NAME_LENGTH = 120
+SOURCE_LENGTH = 200
 
 
 # Built once, on first use: validators are immutable, like compiled regular expressions.
@@ -148,6 +176,11 @@ def document_adapter() -> TypeAdapter[Document]:
 @functools.cache
 def head_adapter() -> TypeAdapter[DocumentHead]:
     return TypeAdapter(DocumentHead)
+
+
+@functools.cache
+def election_adapter() -> TypeAdapter[ElectionModel]:
+    return TypeAdapter(ElectionModel)
 
 
 @functools.cache

@@ -25,7 +25,7 @@ def parse_nlrb_csv(body: bytes, ctx: ParseContext) -> ParseResult:
     rows = csv.reader(io.StringIO(text, newline=""), strict=False)
     try:
         columns = _header(rows)
-        records = list(_records(rows, columns))
+        records = list(_records(rows, columns, ctx))
     except csv.Error as exc:
         raise ParseError(f"the CSV cannot be read: {exc}") from None
     return build_tallies(records, ctx)
@@ -60,12 +60,18 @@ def _header(rows: Iterator[list[str]]) -> dict[int, tuple[str, str]]:
     raise ParseError("not an NLRB election results CSV: no column for " + ", ".join(missing))
 
 
-def _records(rows: Iterator[list[str]], columns: dict[int, tuple[str, str]]) -> Iterator[RawRecord]:
+def _records(
+    rows: Iterator[list[str]], columns: dict[int, tuple[str, str]], ctx: ParseContext
+) -> Iterator[RawRecord]:
     labels = {name: label for name, label in columns.values()}  # shared: records only read it
     wanted = [(index, name) for index, (name, _) in columns.items()]
     for number, cells in enumerate(rows, start=1):
+        if number % 256 == 0:
+            ctx.check_deadline()
         if not any(cells) or not "".join(cells).strip():
             continue
         width = len(cells)
         values = {name: cells[index][:MAX_VALUE] for index, name in wanted if index < width}
-        yield RawRecord(f"row {number}", values, labels)
+        # A cell missing from a short row is as blank as an empty one; a column missing
+        # from the header is unknown (`labels` holds the header's columns).
+        yield RawRecord(f"row {number}", values, labels, absent_votes_are_zero=False)

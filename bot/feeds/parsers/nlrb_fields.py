@@ -52,6 +52,10 @@ CANONICAL: dict[str, str] = {alias: name for name, names in _ALIASES.items() for
 TALLY_FIELDS = frozenset(
     {"tally_type", "tally_date", "against", "valid", "challenged", "union1_votes", "void"}
 )
+# The counts of a tally: a record that carries one of them carries a tally, and its blank
+# counts are 0 (the export never writes a literal 0, FORMATS.md §1).
+VOTE_FIELDS = ("against", *(f"union{n}_votes" for n in range(1, MAX_UNIONS + 1)))
+COUNT_FIELDS = frozenset({*VOTE_FIELDS, "valid", "challenged", "void"})
 # Values that mean "nothing here" on nlrb.gov pages and in exports.
 _BLANKS = frozenset({"", "-", "n/a", "na", "none", "null", "data is not available"})
 _LONGEST_BLANK = max(len(blank) for blank in _BLANKS)
@@ -113,11 +117,15 @@ def is_blank(value: str | None) -> bool:
 class RawRecord:
     """One tally as a source wrote it: canonical field -> text, and where it came from.
 
-    `labels` keeps the source's own name of each field, for problems people can read."""
+    `labels` keeps the source's own name of each field, for problems people can read: a
+    CSV record shares its header's, so a field in `labels` is a column the file has.
+    `absent_votes_are_zero`: a page leaves out a vote label when nobody voted that way
+    (FORMATS.md §2, §3); a CSV file without a vote column says nothing about it."""
 
     where: str
     values: dict[str, str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    absent_votes_are_zero: bool = True
 
     def put(self, label: str, value: str) -> None:
         """Record a label's value; the first non-blank value of a field wins."""
@@ -136,6 +144,15 @@ class RawRecord:
     def has_tally(self) -> bool:
         values = self.values
         return any(values.get(name) and not is_blank(values[name]) for name in TALLY_FIELDS)
+
+    def has_count(self) -> bool:
+        """Any vote or ballot count at all: a record without one is no tally (yet)."""
+        values = self.values
+        return any(values.get(name) and not is_blank(values[name]) for name in COUNT_FIELDS)
+
+    def has_field(self, name: str) -> bool:
+        """The source has this field, blank or not (a CSV column, a page label)."""
+        return name in self.labels
 
 
 class ValueProblem(ValueError):

@@ -11,17 +11,19 @@ from typing import TypeVar
 
 from bot.core.models import Choice, Election, SourceKind, Status, Tally
 from bot.feeds.base import ParseContext, ParsedTally, ParseResult, Problem
+from bot.feeds.parsers.nlrb_choices import read_choices
 from bot.feeds.parsers.nlrb_fields import (
     MAX_UNIONS,
+    VOTE_FIELDS,
     RawRecord,
     ValueProblem,
+    is_blank,
     normalise,
     parse_count,
     parse_date,
     parse_flag,
 )
 
-NO_UNION = "No union"
 SOURCE_LABEL = "NLRB"
 CASE_URL = "https://www.nlrb.gov/case/{case}"
 _CASE = re.compile(r"[0-9]{2}-[A-Z]{2}-[0-9]{6}")
@@ -66,7 +68,9 @@ def build_tallies(records: Iterable[RawRecord], ctx: ParseContext) -> ParseResul
     """Records to tallies: read each, merge split rows, number repeated rounds, then build."""
     problems: list[Problem] = []
     rows: list[Row] = []
-    for record in records:
+    for number, record in enumerate(records):
+        if number % 256 == 0:
+            ctx.check_deadline()
         if not record.has_tally():
             continue  # a case with no count yet (a short row): nothing to report
         try:
@@ -100,16 +104,20 @@ def read_row(record: RawRecord, ctx: ParseContext, problems: list[Problem]) -> R
             _problem(record, election.id, "ballot_type", "a UD (deauthorization) vote: skipped")
         )
     base_round = _round(record, election.id)
+    if not record.has_count():
+        raise SkipRecord(
+            _problem(record, election.id, None, "no vote count at all: not a tally (yet)")
+        )
     return Row(
         record=record,
         election=election,
         base_round=base_round,
         tally_date=_read(record, election.id, "tally_date", parse_date, problems),
         unions=_unions(record, election.id, problems),
-        against=_read(record, election.id, "against", parse_count, problems),
+        against=_count(record, election.id, "against", problems),
         valid=_read(record, election.id, "valid", parse_count, problems),
-        challenged=_read(record, election.id, "challenged", parse_count, problems),
-        void=_read(record, election.id, "void", parse_count, problems),
+        challenged=_count(record, election.id, "challenged", problems),
+        void=_count(record, election.id, "void", problems),
         eligible=_read(record, election.id, "eligible", parse_count, problems),
         determinative=_read(record, election.id, "determinative", parse_flag, problems),
         closed_as=_closed_as(record),
@@ -169,6 +177,8 @@ def _unions(
         votes = _read(record, election, field, parse_count, problems)
         if name is None and not votes:
             continue  # an unused slot ("0" or blank with no name)
+        if votes is None and is_blank(record.values.get(field)) and _blank_is_zero(record, field):
+            votes = 0
         if name is None:
             name = f"Labor Union {n}"
             problems.append(
@@ -176,6 +186,23 @@ def _unions(
             )
         unions.append((name, votes, field))
     return unions
+
+
+def _blank_is_zero(record: RawRecord, field: str) -> bool:
+    """A blank count of a tally is 0 when the source has the field (the export never
+    writes a literal 0) or, for votes, when a page leaves out the label of a zero."""
+    if record.has_field(field):
+        return True
+    return record.absent_votes_are_zero and field in VOTE_FIELDS
+
+
+def _count(record: RawRecord, election: str, field: str, problems: list[Problem]) -> int | None:
+    """A count of a record that carries a tally: blank is 0 where the source has the field,
+    unknown where it has not (FORMATS.md §1, §2)."""
+    value = _read(record, election, field, parse_count, problems)
+    if value is None and is_blank(record.values.get(field)) and _blank_is_zero(record, field):
+        return 0
+    return value
 
 
 def _closed_as(record: RawRecord) -> Status | None:
@@ -251,40 +278,27 @@ def _latest_dates(rows: list[Row]) -> dict[str, date]:
 
 
 def choose(row: Row, problems: list[Problem]) -> tuple[Choice, ...] | None:
-    """The ballot's choices (traps 2 and 3): prefer the set whose votes add up to the source's
-    valid count; when none does, keep the votes as listed and report it."""
+    """The ballot's choices (traps 2 and 3, in nlrb_choices): None, with a problem, when a
+    count the ballot needs is unknown."""
     election = row.election.id
     if not row.unions:
         problems.append(_problem(row.record, election, "union1_name", "no union on the ballot"))
         return None
+    unions: list[tuple[str, int, str]] = []
     for name, votes, field in row.unions:
         if votes is None:
             problems.append(_problem(row.record, election, field, f"no vote count for {name}"))
             return None
-    unions = tuple(Choice(name, votes or 0) for name, votes, _ in row.unions)
-    candidates: list[tuple[Choice, ...]] = []
-    if row.is_two_union_runoff:
-        candidates.append(unions)  # a run-off between two unions has no "no union" choice
-    if row.against is not None:
-        candidates.append((*unions, Choice(NO_UNION, row.against, against=True)))
-    elif not row.is_two_union_runoff:
+        unions.append((name, votes, field))
+    if row.against is None and not row.is_two_union_runoff:
         problems.append(_problem(row.record, election, "against", "no count of votes against"))
         return None
-    if row.valid is None:
-        return candidates[0]
-    for choices in candidates:
-        if sum(c.votes for c in choices) == row.valid:
-            return choices
-    listed = sum(c.votes for c in candidates[0])
-    problems.append(
-        _problem(
-            row.record,
-            election,
-            "valid",
-            f"the votes add up to {listed:,}, not {row.valid:,}: kept the votes as listed",
-        )
+    reading = read_choices(
+        unions, row.against, row.valid, row.challenged, row.is_two_union_runoff, row.record.label
     )
-    return candidates[0]
+    if reading.note is not None:
+        problems.append(_problem(row.record, election, "valid", reading.note))
+    return reading.choices
 
 
 def _parsed(row: Row, choices: tuple[Choice, ...], latest: bool, ctx: ParseContext) -> ParsedTally:

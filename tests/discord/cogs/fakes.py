@@ -198,11 +198,17 @@ def make_interaction(
 
 
 def other_channel(
-    *, member: discord.Permissions, bot: discord.Permissions, cached: bool = True
+    *,
+    member: discord.Permissions,
+    bot: discord.Permissions,
+    cached: bool = True,
+    guild_id: int = GUILD_ID,
 ) -> Any:
-    """A `channel` option naming another text channel, as Discord resolves it."""
+    """A `channel` option naming another text channel (of `guild_id`), as Discord resolves
+    it."""
     option = create_autospec(app_commands.AppCommandChannel, instance=True)
     option.id = OTHER_CHANNEL_ID
+    option.guild_id = guild_id
     option.type = discord.ChannelType.text
     option.permissions = member
     option.mention = f"<#{OTHER_CHANNEL_ID}>"
@@ -272,6 +278,47 @@ def answer_of(interaction: Any) -> Answer:
 def tree() -> TallyTree:
     """A real TallyTree on a real (never connected) client."""
     return TallyTree(discord.Client(intents=discord.Intents(guilds=True)))
+
+
+def with_data(interaction: Any, *, autocomplete: bool = False, **options: Any) -> Any:
+    """Give the interaction the raw data Discord would send for these options (text options
+    as type 3, numbers as type 4, anything else by its `id`), and its type."""
+    raw = []
+    for name, value in options.items():
+        if isinstance(value, str):
+            raw.append({"name": name, "type": 3, "value": value})
+        elif isinstance(value, int):
+            raw.append({"name": name, "type": 4, "value": value})
+        elif value is not None:
+            raw.append({"name": name, "type": 7, "value": str(value.id)})
+    if autocomplete and raw:
+        raw[-1]["focused"] = True
+    interaction.data = {"type": 1, "name": interaction.command.name, "options": raw}
+    kind = discord.InteractionType
+    interaction.type = kind.autocomplete if autocomplete else kind.application_command
+    return interaction
+
+
+async def run(command: Any, cog: Any, interaction: Any, **options: Any) -> None:
+    """What discord.py does with a command interaction: the tree's `interaction_check` on
+    its raw data first, then (when it passes) the callback, as `invoke` runs it. Options
+    are given by their Python names (`round_`); Discord's names drop the underscore."""
+    with_data(interaction, **{name.rstrip("_"): value for name, value in options.items()})
+    if await tree().interaction_check(interaction):
+        await invoke(command, cog, interaction, **options)
+
+
+async def complete(
+    autocomplete: Any, interaction: Any, option: str, current: str, **others: Any
+) -> list[app_commands.Choice[str]] | None:
+    """What discord.py does with an autocomplete of `option` (a bound callback): the tree's
+    check on the raw data (the other options, then the focused one), then the callback;
+    None when the tree answered it (with no choices)."""
+    with_data(interaction, autocomplete=True, **others, **{option: current})
+    if not await tree().interaction_check(interaction):
+        return None
+    result: list[app_commands.Choice[str]] = await autocomplete(interaction, current)
+    return result
 
 
 async def invoke(command: Any, cog: Any, interaction: Any, **options: Any) -> None:

@@ -42,6 +42,10 @@ async def test_feeds_shows_success_errors_failures_and_next_poll(store: Store, b
                 last_error_at=T0 - timedelta(minutes=5),
                 failures=3,
                 next_attempt_at=T0 + timedelta(minutes=20),
+                problems=(
+                    {"election": "walden", "field": "ballot_type", "error": "a UD vote: skipped"},
+                ),
+                problem_count=4,
             )
         )
     cog = Owner(bot, clock=lambda: T0)
@@ -50,7 +54,7 @@ async def test_feeds_shows_success_errors_failures_and_next_poll(store: Store, b
     answer = answer_of(interaction)
     assert answer.ephemeral
     [embed] = answer.embeds
-    assert "2 feed(s) configured, 1 failing" in embed["description"]
+    assert "2 feeds configured, 1 failing" in embed["description"]
     fields = {f["name"]: f["value"] for f in embed["fields"]}
     organizers = fields["• organizers · native · every 15s"]
     assert f"last success <t:{int(T0.timestamp())}:R>" in organizers
@@ -61,6 +65,19 @@ async def test_feeds_shows_success_errors_failures_and_next_poll(store: Store, b
     assert "2 tallies held" in nlrb  # Bessemer's two rounds
     assert "failing (3 in a row)" in nlrb and "firewall page" in nlrb
     assert "backing off" in nlrb
+    assert "4 problems in the last document" in nlrb, nlrb
+    assert "walden/ballot\\_type" in nlrb  # markdown-escaped feed text
+
+
+async def test_feeds_poll_polls_that_feed_first(bot: Any) -> None:
+    cog = Owner(bot, clock=lambda: T0)
+    interaction = owner(bot)
+    await invoke(cog.feeds, cog, interaction, poll="Organizers")
+    bot.runtime.poll_now.assert_awaited_once_with("organizers")
+    assert answer_of(interaction).deferred
+    unknown = owner(bot)
+    await invoke(cog.feeds, cog, unknown, poll="nope")
+    assert "There is no feed `nope`" in answer_of(unknown).text
 
 
 async def test_sync_syncs_to_this_server_by_default_or_globally(bot: Any) -> None:

@@ -11,7 +11,7 @@ from discord import app_commands
 from bot.core.models import Level
 from bot.discord.cogs import _subscriptions
 from bot.discord.cogs.subscriptions import Subscriptions
-from bot.store import StaticSubscription, Store, SubscriptionKind
+from bot.store import LiveMessage, StaticSubscription, Store, SubscriptionKind
 from tests.discord.cogs.fakes import (
     CHANNEL_ID,
     GUILD_ID,
@@ -20,6 +20,7 @@ from tests.discord.cogs.fakes import (
     ORGANIZER_ID,
     OTHER_CHANNEL_ID,
     POSTING,
+    T0,
     answer_of,
     invoke,
     make_interaction,
@@ -132,7 +133,7 @@ async def test_subscriptions_shows_a_disabled_ones_reason(store: Store, bot: Any
     assert "2, 1 disabled" in embed["title"]
     first, *rest = embed["description"].split("\n")
     assert "`jfk8`" in first  # disabled ones first
-    assert "**disabled**" in rest[0] and "403 Forbidden: Missing Access" in rest[0]
+    assert "**Disabled" in rest[0] and "403 Forbidden: Missing Access" in rest[0]
     assert any("`bessemer`" in line for line in rest)
 
     again = organizer(bot)  # subscribing again is the retry: it re-enables
@@ -250,3 +251,50 @@ async def test_the_channel_option_takes_text_channels_only(bot: Any) -> None:
     voice.type = discord.ChannelType.voice
     with pytest.raises(app_commands.TransformerError):
         await option.transform(make_interaction(bot), voice)
+
+
+async def test_subscribe_live_in_spanish_and_switching_modes_says_what_happens(
+    store: Store, bot: Any
+) -> None:
+    cog = Subscriptions(bot)
+    first = organizer(bot)
+    await invoke(cog.subscribe, cog, first, election="jfk8", mode="live", language="es")
+    assert "as one live message per round" in answer_of(first).text
+    [sub] = await channel_subs(store)
+    assert (sub.mode.value, sub.language) == ("live", "es")
+    back = organizer(bot)
+    await invoke(cog.subscribe, cog, back, election="jfk8", mode="post")
+    assert "live messages stay as they are" in answer_of(back).text
+    again = organizer(bot)
+    await invoke(cog.subscribe, cog, again, election="jfk8", mode="live")
+    assert "The next change posts a live message here" in answer_of(again).text
+
+
+async def test_an_overlap_with_all_says_what_it_changes(store: Store, bot: Any) -> None:
+    cog = Subscriptions(bot)
+    await invoke(cog.subscribe, cog, organizer(bot), election="all")
+    same = organizer(bot)
+    await invoke(cog.subscribe, cog, same, election="jfk8")
+    assert "already gets every `jfk8` post through `all`" in answer_of(same).text
+    differs = organizer(bot)
+    await invoke(cog.subscribe, cog, differs, election="bessemer", level="final")
+    assert "this subscription's settings apply instead" in answer_of(differs).text
+    broad = organizer(bot)
+    await invoke(cog.subscribe, cog, broad, election="all", level="major")
+    assert "`jfk8` and `bessemer` keep their own subscriptions" in answer_of(broad).text
+
+
+async def test_subscriptions_links_the_live_messages_of_a_live_subscription(
+    store: Store, bot: Any
+) -> None:
+    cog = Subscriptions(bot)
+    await invoke(cog.subscribe, cog, organizer(bot), election="jfk8", mode="live")
+    [sub] = await channel_subs(store)
+    async with store.transaction() as uow:
+        live = LiveMessage(sub.target, "jfk8", "initial", 777, subscription_id=sub.id)
+        await uow.live.save(live, T0)
+    interaction = organizer(bot, command="subscriptions")
+    await invoke(cog.subscriptions, cog, interaction)
+    [embed] = answer_of(interaction).embeds
+    url = f"https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/777"
+    assert "live message" in embed["description"] and url in embed["description"]
