@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -18,10 +19,12 @@ from bot.cli.check_config import load_or_report
 from bot.cli.exits import EXIT_FAILED, EXIT_OK, EXIT_USAGE
 from bot.cli.lifecycle import open_store, run_until_signalled
 from bot.cli.root import build_runtime
+from bot.cli.serving import AlreadyRunning, build_web, one_process_per_sqlite, refuse
 from bot.config import Settings
 from bot.discord.client import TallyBot, point_discord_py_at
 from bot.discord.ratelimits import RateLimitCounter
 from bot.discord.senders import DiscordSender
+from bot.discord.shards import gateway_connected, unsharded_warning
 from bot.services.delivery import Sender
 from bot.services.heartbeat import INTERVAL_S as HEARTBEAT_INTERVAL_S
 from bot.services.pacing import DEFAULT_BURST, SharedBudget, TokenBucket
@@ -37,16 +40,24 @@ REFUSED = (
 
 
 def run_bot(settings: Settings, database_url: str, output: str) -> int:
+    """`run` against Discord: one process per SQLite file (a second one exits 2); on
+    PostgreSQL this process joins the leadership, heartbeats and wake-ups (DESIGN §9)."""
+
     async def go() -> int:
         store = await open_store(database_url)
         if store is None:
             return EXIT_FAILED
         try:
-            return await _serve(settings, store, output)
+            return await _serve(settings, store, database_url, output)
         finally:
             await store.close()
 
-    return asyncio.run(go())
+    try:
+        with one_process_per_sqlite(database_url):
+            return asyncio.run(go())
+    except AlreadyRunning as exc:
+        refuse(exc)
+        return EXIT_USAGE
 
 
 def compose_bot(
@@ -78,30 +89,55 @@ def compose_bot(
         sender,
         database_url=database_url,
         locale_of=bot.language_of,
-        on_alive=budget.update,
+        on_alive=_alive(budget, settings.discord.shard_count),
     )
     bot.attach(runtime)
     bot.rate_limits = RateLimitCounter(runtime.metrics.discord_429.inc)
     return bot
 
 
-async def _serve(settings: Settings, store: Store, output: str) -> int:
+def _alive(budget: SharedBudget, shard_count: int | None) -> Callable[[int], None]:
+    """The heartbeat's callback: this process's share of the budget, and a warning (once)
+    when processes share the database but not the gateway."""
+    warned: list[bool] = []
+
+    def alive(processes: int) -> None:
+        budget.update(processes)
+        warning = unsharded_warning(processes, shard_count)
+        if warning is not None and not warned:
+            log.warning("%s", warning)
+            warned.append(True)
+
+    return alive
+
+
+async def _serve(settings: Settings, store: Store, database_url: str, output: str) -> int:
     assert settings.token is not None
     token = settings.token.get_secret_value()
     async with aiohttp.ClientSession() as session:
-        bot = compose_bot(settings, store, session, output=output)
+        bot = compose_bot(settings, store, session, database_url=database_url, output=output)
+        assert bot.runtime is not None
+        web = build_web(settings, store, bot.runtime, gateway=lambda: gateway_connected(bot))
         failed: list[int] = []
         stopping = asyncio.Event()
 
         async def start() -> None:
-            if not await _login(bot, settings, token, session):
+            if not await _login(bot, settings, token, session):  # starts the services
+                failed.append(EXIT_FAILED)
+                raise _Stop
+            if web is not None and not await web.start_or_say_why():
                 failed.append(EXIT_FAILED)
                 raise _Stop
             task = asyncio.create_task(bot.connect(reconnect=True), name="discord-gateway")
             task.add_done_callback(lambda done: _gateway_ended(done, stopping, failed))
 
+        async def stop() -> None:
+            if web is not None:
+                await web.stop()
+            await bot.close()
+
         with contextlib.suppress(_Stop):
-            await run_until_signalled(start, bot.close, stopping)
+            await run_until_signalled(start, stop, stopping)
         return failed[0] if failed else EXIT_OK
 
 

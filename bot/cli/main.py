@@ -78,7 +78,9 @@ def setup_logging(verbose: bool) -> None:
     # Every line, tracebacks included, goes through mask_secrets (DESIGN §4 Secrets).
     handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler])
-    for noisy in ("discord.http", "discord.gateway", "apscheduler", "aiosqlite", "alembic"):
+    noisy_loggers = ("discord.http", "discord.gateway", "apscheduler", "aiosqlite", "alembic")
+    # aiohttp.access: a line per request to the web server (health checks every few seconds)
+    for noisy in (*noisy_loggers, "aiohttp.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

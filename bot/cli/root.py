@@ -5,6 +5,7 @@ heartbeats and the cross-process listener (DESIGN §2, §9)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import secrets
 import socket
@@ -111,7 +112,7 @@ def build_runtime(
 
         runtime.heartbeat = Heartbeat(
             store,
-            this_process(clock()),
+            dataclasses.replace(this_process(clock()), shard_ids=settings.discord.shard_ids),
             on_alive=alive,
             is_leader=lambda: runtime.leading,
         )

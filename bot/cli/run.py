@@ -97,20 +97,24 @@ async def _dry_run(settings: Settings, url: str, output: str) -> int:
             )
             web = build_web(settings, store, runtime)
 
+            failed: list[int] = []
+            stopping = asyncio.Event()
+
             async def start() -> None:
                 await runtime.start()
-                if web is not None:
-                    await web.start()
+                if web is not None and not await web.start_or_say_why():
+                    failed.append(EXIT_FAILED)
+                    stopping.set()
 
             async def stop() -> None:
                 if web is not None:
                     await web.stop()
                 await runtime.stop()
 
-            await run_until_signalled(start, stop)
+            await run_until_signalled(start, stop, stopping)
     finally:
         await store.close()
-    return EXIT_OK
+    return failed[0] if failed else EXIT_OK
 
 
 def migrate(args: argparse.Namespace) -> int:

@@ -39,6 +39,8 @@ def one_process_per_sqlite(url: str) -> Iterator[None]:
         lock = claim_sqlite(url)
     except DatabaseInUse as exc:
         raise AlreadyRunning(str(exc)) from None
+    except ValueError:
+        lock = None  # an unusable URL: opening the store says why, and the run ends there
     try:
         yield
     finally:
@@ -54,14 +56,25 @@ class Web:
     """The web server of one process, with its health checks: started after the services,
     stopped before them."""
 
-    def __init__(self, server: WebServer, monitor: LoopMonitor) -> None:
+    def __init__(self, server: WebServer, monitor: LoopMonitor, listen: str) -> None:
         self.server = server
         self.monitor = monitor
+        self.listen = listen
 
     async def start(self) -> None:
         self.monitor.start()
         await self.server.start()
         log.info("web: serving on %s", self.server.url)
+
+    async def start_or_say_why(self) -> bool:
+        """Start; False (said on stderr) when the address cannot be listened on."""
+        try:
+            await self.start()
+        except OSError as exc:
+            await self.monitor.stop()
+            print(f"http.listen {self.listen}: cannot listen there: {exc}", file=sys.stderr)
+            return False
+        return True
 
     async def stop(self) -> None:
         await self.server.stop()
@@ -95,4 +108,5 @@ def build_web(
         registry=registry,
         routes=[health_routes(HealthChecks(checks), registry)],
     )
-    return Web(WebServer(app, listen=settings.http.listen), monitor)
+    listen = settings.http.listen
+    return Web(WebServer(app, listen=listen), monitor, listen)

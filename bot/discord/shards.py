@@ -52,3 +52,17 @@ def gateway_connected(client: discord.Client) -> bool:
     if isinstance(client, discord.AutoShardedClient):
         return bool(client.shards) and all(not s.is_closed() for s in client.shards.values())
     return True
+
+
+def unsharded_warning(processes: int, shard_count: int | None) -> str | None:
+    """What to tell the operator when several processes share the database but not the
+    gateway: each then connects every shard, gets every command, and both answer it (the
+    second answer fails). None when all is well."""
+    if processes < 2 or shard_count is not None:
+        return None
+    return (
+        f"{processes} processes share this database, but discord.shard_count is not set: "
+        "each connects every gateway shard and answers every command, so all but one answer "
+        "fail. Set discord.shard_count and give each process its shards "
+        "(TALLYBOT_SHARD_IDS)."
+    )

@@ -5,8 +5,10 @@ name its `es-ES` and `es-419` localisation from the message catalogues.
 The English words written in the cogs are the message ids, looked up under a context per
 kind of string ("command name", "option description", ...), so the cogs stay as they are
 and a word the catalogue lacks is simply not localised (Discord then shows the English
-one). `localisable` lists what a tree asks for: the catalogue test checks each of them is
-translated, and the catalogue tool adds new ones.
+one). A string may name its own context (`locale_str(words, context="status")`): /report's
+status choices are the statuses posts show, translated once. `localisable` lists what a
+tree asks for: the catalogue test checks each of them is translated, and the catalogue tool
+adds new ones.
 """
 
 from __future__ import annotations
@@ -55,6 +57,12 @@ def is_command_name(name: str) -> bool:
     return all(ch.isalnum() or _NAME_PUNCTUATION.fullmatch(ch) for ch in name)
 
 
+def context_of(string: app_commands.locale_str, location: Where) -> str | None:
+    """The catalogue context a command string is looked up in: its own, else its kind's."""
+    own = string.extras.get("context")
+    return str(own) if own else CONTEXTS.get(location)
+
+
 class CatalogueTranslator(app_commands.Translator):
     """Looks each command string up in the catalogue of the locale's language; a string
     the catalogue lacks is logged once and left to Discord's English."""
@@ -69,7 +77,7 @@ class CatalogueTranslator(app_commands.Translator):
         context: app_commands.TranslationContext[Any, Any],
     ) -> str | None:
         language = LOCALES.get(locale)
-        where = CONTEXTS.get(context.location)
+        where = context_of(string, context.location)
         if language is None or where is None:
             return None
         found = translator(language).find(where, string.message)
@@ -93,7 +101,7 @@ class _Recorder(app_commands.Translator):
         locale: discord.Locale,
         context: app_commands.TranslationContext[Any, Any],
     ) -> str | None:
-        where = CONTEXTS.get(context.location)
+        where = context_of(string, context.location)
         if where is not None and (where, string.message) not in self.asked:
             self.asked.append((where, string.message))
         return None

@@ -1,42 +1,40 @@
 """The command tree: one error handler that turns every slash command failure into an
-ephemeral answer the user can read, and logs what the user cannot fix."""
+ephemeral answer the user can read, in their language, and logs what the user cannot fix."""
 
 from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 
+from bot.core.models import DEFAULT_LANGUAGE
+from bot.discord.cogs._access import permission_names
 from bot.discord.cogs._inputs import check_options
-from bot.discord.cogs._replies import no_mentions
-from bot.discord.cogs.errors import UserError
+from bot.discord.cogs._replies import language_of, no_mentions
+from bot.discord.cogs.errors import UserError, code
+from bot.render.rich import Code
+from bot.render.said import Said, nsaid, psaid, said
 
 if TYPE_CHECKING:
     from bot.discord.client import TallyBot
 
 log = logging.getLogger(__name__)
 
-GENERIC_FAILURE = "Something went wrong on my side; it was logged. Please try again later."
-_OPTION_KINDS = {
-    discord.AppCommandOptionType.channel: "a channel I can see",
-    discord.AppCommandOptionType.role: "a role",
-    discord.AppCommandOptionType.user: "a member",
-    discord.AppCommandOptionType.integer: "a whole number",
-    discord.AppCommandOptionType.number: "a number",
+_GENERIC = said("Something went wrong on my side; it was logged. Please try again later.")
+GENERIC_FAILURE = str(_GENERIC)
+_OPTION_KINDS: dict[discord.AppCommandOptionType, Said] = {
+    discord.AppCommandOptionType.channel: psaid("option kind", "a channel I can see"),
+    discord.AppCommandOptionType.role: psaid("option kind", "a role"),
+    discord.AppCommandOptionType.user: psaid("option kind", "a member"),
+    discord.AppCommandOptionType.integer: psaid("option kind", "a whole number"),
+    discord.AppCommandOptionType.number: psaid("option kind", "a number"),
 }
 
 
-def permission_names(names: Sequence[str]) -> str:
-    """discord.py's flag names as Discord shows them: manage_channels -> Manage Channels."""
-    shown = [n.replace("_", " ").replace("guild", "server").title() for n in names]
-    return ", ".join(shown)
-
-
-def user_message(error: Exception) -> str | None:
+def explain(error: Exception) -> Said | str | None:
     """What to tell the user about `error`, or None when it is unexpected (to be logged).
 
     Precedence, first match wins:
@@ -53,24 +51,42 @@ def user_message(error: Exception) -> str | None:
     if isinstance(error, app_commands.CommandInvokeError):
         error = error.original
     if isinstance(error, UserError):
-        return error.message
+        return error.said or error.message
     if isinstance(error, app_commands.MissingPermissions):
-        return f"You need {permission_names(error.missing_permissions)} to use this command."
+        names = permission_names(error.missing_permissions)
+        return said("You need {permissions} to use this command.", permissions=names)
     if isinstance(error, app_commands.BotMissingPermissions):
-        return f"I need {permission_names(error.missing_permissions)} here to do that."
+        names = permission_names(error.missing_permissions)
+        return said("I need {permissions} here to do that.", permissions=names)
     if isinstance(error, app_commands.CommandOnCooldown):
-        return f"Slow down: try again in {math.ceil(error.retry_after)}s."
+        seconds = math.ceil(error.retry_after)
+        return nsaid(
+            "Slow down: try again in {seconds} second.",
+            "Slow down: try again in {seconds} seconds.",
+            seconds,
+            seconds=seconds,
+        )
     if isinstance(error, app_commands.NoPrivateMessage):
-        return "This command works only in a server."
+        return said("This command works only in a server.")
     if isinstance(error, app_commands.CheckFailure):
-        return "You can't use this command here."
+        return said("You can't use this command here.")
     if isinstance(error, app_commands.TransformerError):
-        wanted = _OPTION_KINDS.get(error.type, f"a {error.type.name}")
-        value = str(getattr(error.value, "name", error.value)).replace("`", "'")[:60]
-        return f"I couldn't use `{value}` here: it needs {wanted}."
+        wanted = _OPTION_KINDS.get(error.type) or psaid(
+            "option kind", "a value of type {type}", type=Code(error.type.name)
+        )
+        value = code(str(getattr(error.value, "name", error.value)))
+        return said("I couldn't use {value} here: it needs {wanted}.", value=value, wanted=wanted)
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
-        return "This command changed since Discord last loaded it: try again in a minute."
+        return said("This command changed since Discord last loaded it: try again in a minute.")
     return None
+
+
+def user_message(error: Exception, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """`explain`'s answer written in `language`, or None when the error is unexpected."""
+    found = explain(error)
+    if found is None or isinstance(found, str):
+        return found
+    return found.markdown(language)
 
 
 class TallyTree(app_commands.CommandTree["TallyBot"]):
@@ -90,7 +106,7 @@ class TallyTree(app_commands.CommandTree["TallyBot"]):
             if interaction.type is discord.InteractionType.autocomplete:
                 await _no_choices(interaction)
             else:
-                await tell(interaction, refused.message)
+                await tell(interaction, refused.render(language_of(interaction)))
             return False
         return True
 
@@ -98,7 +114,8 @@ class TallyTree(app_commands.CommandTree["TallyBot"]):
         self, interaction: discord.Interaction[TallyBot], error: app_commands.AppCommandError
     ) -> None:
         name = interaction.command.qualified_name if interaction.command else "(unknown)"
-        message = user_message(error)
+        language = language_of(interaction)
+        message = user_message(error, language)
         if message is None:
             original = getattr(error, "original", error)
             log.error(
@@ -107,7 +124,7 @@ class TallyTree(app_commands.CommandTree["TallyBot"]):
                 interaction.user.id,
                 exc_info=(type(original), original, original.__traceback__),
             )
-            message = GENERIC_FAILURE
+            message = _GENERIC.markdown(language)
         else:
             log.debug("command /%s refused: %s", name, message)
         await tell(interaction, message)

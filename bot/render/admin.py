@@ -163,7 +163,7 @@ def render_subscriptions(
     else:
         template = t.gettext("Subscriptions in this server: {count}")
     title = template.format(count=t.number(len(rows)), disabled=t.number(disabled))
-    command = (Code("/subscribe"),)
+    command = (Code("/" + (t.find("command name", "subscribe") or "subscribe")),)
     empty = fill(t.gettext("None yet. Use {command} to follow an election here."), command=command)
     footer = fill(
         t.gettext("A disabled subscription gets no posts: fix the cause, then {command} again."),

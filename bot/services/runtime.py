@@ -202,12 +202,17 @@ class Runtime:
         log.info("leading: polling %d feed(s)", len(self.poller.feeds))
 
     async def stand_by(self) -> None:
-        """Deposed (or stopping): no more polls from this process."""
+        """Deposed (or stopping): no more polls from this process, and what it remembers of
+        the feeds goes stale as the new leader polls them."""
         await self.scheduler.stop()
+        self.poller.forget_states()
         self.metrics.set_leader(False)
 
     async def poll_now(self, feed_id: str) -> PollReport:
-        """Poll one feed at once (`/feeds poll:`), as its scheduled job would."""
+        """Poll one feed at once (`/feeds poll:`), as its scheduled job would; a standby
+        reads the feed's state from the store first (the leader's polls moved it on)."""
+        if not self.leading:
+            self.poller.forget_states()
         report = await self.poller.poll(feed_id)
         self._record(report)
         return report

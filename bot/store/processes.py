@@ -16,11 +16,16 @@ from sqlalchemy import (
     delete,
     func,
     select,
+    text,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.store._sql import insert_for
 from bot.store.schema import processes
+
+# The key heartbeats take turns on ("7a11b07": tallybot, "bea7": beat); the leader's lock
+# and the migration lock use others.
+BEAT_LOCK_KEY = 0x7A11B07_BEA7
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +67,14 @@ class ProcessRepo:
         self._conn = conn
 
     async def beat(self, info: ProcessInfo, now: datetime) -> None:
-        """Insert or refresh this process's row."""
+        """Insert or refresh this process's row. On PostgreSQL, heartbeats take turns (a
+        transaction lock, held to commit): two processes starting together would otherwise
+        each count itself alone, before the other's row is committed, and both send at the
+        whole rate until their next beat."""
+        if self._conn.dialect.name == "postgresql":
+            await self._conn.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": BEAT_LOCK_KEY}
+            )
         values = {
             "id": info.id,
             "host": info.host,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.discord.shards import gateway_options, shard_of
+from bot.discord.shards import gateway_options, shard_of, unsharded_warning
 
 
 def test_without_a_shard_count_discord_py_decides() -> None:
@@ -41,3 +41,11 @@ def test_a_guild_lives_on_the_shard_of_its_creation_time() -> None:
     guild_id = 197038439483310086  # Discord's own example id
     assert shard_of(guild_id, 1) == 0
     assert shard_of(guild_id, 2) == (guild_id >> 22) % 2
+
+
+def test_processes_sharing_a_database_but_not_the_gateway_are_told_to_shard() -> None:
+    assert unsharded_warning(1, None) is None
+    assert unsharded_warning(2, 2) is None
+    warning = unsharded_warning(2, None)
+    assert warning is not None
+    assert "discord.shard_count" in warning and "TALLYBOT_SHARD_IDS" in warning

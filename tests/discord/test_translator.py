@@ -14,9 +14,12 @@ from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
 
 from bot.config import Settings
+from bot.core.models import Status
 from bot.discord.client import TallyBot
 from bot.discord.cogs import add_cogs
-from bot.discord.translator import CatalogueTranslator, is_command_name
+from bot.discord.translator import CatalogueTranslator, is_command_name, localisable
+from bot.render.i18n import translator
+from bot.render.labels import status_label
 
 SPANISH = ("es-ES", "es-419")
 Json = dict[str, Any]
@@ -130,3 +133,20 @@ async def test_languages_we_do_not_speak_get_no_localisation() -> None:
     assert await translator.translate(status, discord.Locale.american_english, context) is None
     latin = discord.Locale.latin_american_spanish
     assert await translator.translate(status, latin, context) == "estado"
+
+
+async def test_report_status_choices_are_the_status_labels_translated_once() -> None:
+    """One set of Spanish words for a status: /report's choices say what posts say."""
+    by_name = {c["name"]: c for c in await _payloads()}
+    [status] = [o for o in by_name["report"]["options"] if o["name"] == "status"]
+    spanish = translator("es")
+    choices = {c["value"]: c for c in status["choices"]}
+    assert set(choices) == {s.value for s in Status}
+    for value, choice in choices.items():
+        label = status_label(spanish, Status(value))
+        assert choice["name_localizations"]["es-ES"] == label, value
+        assert choice["name"] == status_label(translator("en"), Status(value))
+    bot = TallyBot(settings=Settings(), store=cast(Any, None), session=cast(Any, None))
+    await add_cogs(bot)
+    asked = await localisable(bot.tree)
+    assert ("status", "Counting") in asked and ("option choice", "Counting") not in asked

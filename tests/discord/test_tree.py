@@ -14,6 +14,8 @@ from discord.ext import commands
 from bot.discord.cogs import add_cogs
 from bot.discord.cogs.errors import UserError
 from bot.discord.tree import GENERIC_FAILURE, user_message
+from bot.render.i18n import translator
+from bot.render.said import said
 from tests.discord.cogs.fakes import answer_of, make_interaction, mention_free, tree
 
 
@@ -25,6 +27,19 @@ async def test_a_user_error_becomes_an_ephemeral_reply(bot: Any) -> None:
     assert answer.via == "response" and answer.ephemeral
     assert answer.kwargs["content"] == "Pick a text channel."
     assert mention_free(answer.kwargs["allowed_mentions"])
+
+
+@pytest.mark.parametrize(("locale", "language"), [("es-419", "es"), ("en-GB", "en")])
+async def test_a_user_error_is_told_in_the_users_language(
+    bot: Any, locale: str, language: str
+) -> None:
+    refusal = said("{channel} no longer exists.", channel="<#5>")
+    interaction = make_interaction(bot, locale=locale)
+    await tree().on_error(
+        interaction, app_commands.CommandInvokeError(_command(), UserError(refusal))
+    )
+    expected = translator(language).gettext("{channel} no longer exists.").format(channel="<#5>")
+    assert answer_of(interaction).kwargs["content"] == expected
 
 
 async def test_an_unexpected_error_is_logged_with_the_command_and_answered_generically(
@@ -78,7 +93,7 @@ async def test_an_expired_interaction_is_logged_not_raised(
     [
         (app_commands.MissingPermissions(["manage_channels"]), "You need Manage Channels"),
         (app_commands.BotMissingPermissions(["embed_links"]), "I need Embed Links"),
-        (app_commands.CommandOnCooldown(app_commands.Cooldown(1, 10), 4.2), "try again in 5s"),
+        (app_commands.CommandOnCooldown(app_commands.Cooldown(1, 10), 4.2), "in 5 seconds"),
         (app_commands.NoPrivateMessage(), "only in a server"),
         (app_commands.CheckFailure(), "You can't use this command here"),
         (

@@ -195,8 +195,8 @@ def interaction_create(world: World, inv: Invocation) -> Json:
         member = payloads.member(inv.guild.members[inv.user.id], world)
         payload.update(
             guild_id=str(inv.guild.id),
-            guild={"id": str(inv.guild.id), "locale": "en-US", "features": []},
-            guild_locale="en-US",
+            guild={"id": str(inv.guild.id), "locale": inv.guild.preferred_locale, "features": []},
+            guild_locale=inv.guild.preferred_locale,
             member={**member, "permissions": str(inv.permissions)},
             authorizing_integration_owners={"0": str(inv.guild.id)},
             context=0,

@@ -105,3 +105,33 @@ async def test_a_subscription_in_spanish_gets_spanish_posts_in_an_english_guild(
     _is_spanish_day_one(spanish)
     assert "count paused" in control["embeds"][0]["title"]  # the guild's en-US, the default
     assert leaked_english(_ours(_words_of(control)))  # the check finds English when it is there
+
+
+def _reply_words(callback: dict[str, Any]) -> str:
+    return _words_of(callback.get("data") or {})
+
+
+async def test_a_spanish_user_gets_status_and_errors_in_spanish(rig: BotRig) -> None:
+    await rig.double.send_interaction("subscribe", {"election": "jfk8"}, user=rig.double.organizer)
+    await rig.publish(jfk8("paused", 1518, 1154))
+    await rig.double.wait_for_messages(rig.double.channel)  # published
+    status = await rig.double.send_interaction("status", {"election": "jfk8"}, locale="es-419")
+    _is_spanish_day_one((await status.response())["data"])
+    unknown = await rig.double.send_interaction("status", {"election": "jfk9"}, locale="es-ES")
+    text = _reply_words(await unknown.response())
+    assert "`jfk8`" in text and leaked_english(_ours(text)) == set(), text
+
+
+async def test_an_alerts_dm_keeps_the_language_its_user_had_when_subscribing(
+    rig: BotRig,
+) -> None:
+    handle = await rig.double.send_interaction(
+        "alerts", {"election": "jfk8", "level": "all"}, user=rig.double.member, locale="es-ES"
+    )
+    reply = _reply_words(await handle.response())
+    assert leaked_english(_ours(reply)) == set(), reply
+    await rig.publish(jfk8("paused", 1518, 1154))  # the guild stays en-US
+    [dm] = await rig.double.wait_until(
+        lambda: rig.double.dm_messages(rig.double.member) or None, 10, "a DM"
+    )
+    _is_spanish_day_one(dm)

@@ -37,6 +37,11 @@ KEYWORDS: dict[str, Any] = {
     "ngettext": (1, 2),
     "pgettext": ((1, "c"), 2),
     "npgettext": ((1, "c"), 2, 3),
+    # Sentences said before their language is known (bot/render/said.py).
+    "said": None,
+    "psaid": ((1, "c"), 2),
+    "nsaid": (1, 2),
+    "npsaid": ((1, "c"), 2, 3),
 }
 # Jinja's own gettext alias, for templates only (in Python, "_" is a throwaway name).
 TEMPLATE_KEYWORDS = {**KEYWORDS, "_": None}

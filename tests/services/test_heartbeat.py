@@ -162,3 +162,24 @@ async def test_a_failing_callback_never_stops_the_heartbeat(tmp_path: Path) -> N
     finally:
         await beat.stop()
         await store.close()
+
+
+async def test_processes_starting_together_never_both_count_themselves_alone(
+    pg_store_url: str,
+) -> None:
+    """Both first beats at once, again and again: each time one of them counts the other
+    (else both would pace at the whole rate until their next beat)."""
+    stores = [await Store.open(pg_store_url) for _ in range(2)]
+    try:
+        for _ in range(15):
+            pair = [
+                Heartbeat(store, this_process(datetime.now(UTC)), alive_window_s=30)
+                for store in stores
+            ]
+            counts = await asyncio.gather(*(h.beat() for h in pair))
+            assert sorted(counts) == [1, 2]
+            for h in pair:
+                await h.stop()
+    finally:
+        for store in stores:
+            await store.close()

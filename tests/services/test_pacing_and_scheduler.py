@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from bot.services import pacing
 from bot.services.pacing import SharedBudget, TokenBucket, share_of
 from bot.services.scheduler import PollScheduler, job_id
 from tests.services.replicas_support import peak_in_any_window
@@ -156,3 +157,26 @@ def test_the_first_process_does_not_wait() -> None:
     bucket = TokenBucket()
     SharedBudget(bucket, 45, 2, join_grace_s=3.5).update(1)
     assert bucket._paused_until == 0
+
+
+async def test_a_late_timer_keeps_what_it_earned_and_the_window_bound_holds(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bucket of capacity 1 (a process's share) whose every timer fires 3 ms late keeps its
+    rate: cutting the tokens at the capacity made 50/s into 43/s."""
+    now = [0.0]
+
+    async def late_sleep(seconds: float) -> None:
+        now[0] += seconds + 0.003
+
+    monkeypatch.setattr(pacing.asyncio, "sleep", late_sleep)
+    bucket = TokenBucket(rate=50, capacity=1, clock=lambda: now[0])
+    stamps: list[float] = []
+    while now[0] < 2.0:
+        await bucket.acquire()
+        stamps.append(now[0])
+    assert len(stamps) >= 100  # the first at once, then 50/s for 2 s
+    assert peak_in_any_window(stamps) <= 51  # floor(rate + capacity)
+    assert TokenBucket(45, 2).lateness_s == pytest.approx(0.02)  # 47 + 0.9: still 47
+    assert TokenBucket(22.5, 1).lateness_s == pytest.approx(0.02)  # 23.5 + 0.45: still 23
+    assert TokenBucket(40, 1.9).lateness_s == pytest.approx(0.9 * 0.1 / 40)  # 41.9: 0.1 to spare

@@ -12,6 +12,7 @@ import pytest
 
 from tests.discord_double import DiscordDouble
 from tests.discord_double.fixtures import spec_path
+from tests.services.replica_child import BUDGET
 from tests.services.replicas_support import (
     Child,
     child_processes,
@@ -56,10 +57,11 @@ async def test_a_second_process_joining_a_fan_out_keeps_the_pair_under_the_globa
         peak = double.peak_in_any_window(1.0)
         print(f"2 processes, 330 posts: {took:.1f} s, peak {peak} in any 1 s, 0 429s")
         assert double.stats.global_429s == 0 and double.stats.route_429s == 0
-        # 47 paced (45/s + a burst of 2, shared) and the joiner's two login requests, which
-        # no bucket paces; without the joiner's wait for the first to see it, 51 and more.
+        # 42 paced (40/s + a burst of 2, shared) and the joiner's two login requests, which
+        # no bucket paces, seen as up to 48 when the test's loop is slow to stamp them;
+        # without the joiner's wait for the first to see it, 55 and more.
         assert peak <= 50
-        # Together they used the budget: 330 posts at 45/s is 7.3 s (+ the login requests).
-        assert took < 330 / 45 * 1.25 + 1
+        # Together they used the budget: 330 posts at 40/s is 8.3 s (+ the login requests).
+        assert took < 330 / BUDGET * 1.25 + 1
         double.check()
         await asyncio.gather(first.end(), second.end())

@@ -7,11 +7,13 @@ import difflib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from bot.core.models import Election, Tally
-from bot.discord.cogs.errors import UnknownElection, UserError
+from bot.core.models import DEFAULT_LANGUAGE, Election, Tally
+from bot.discord.cogs.errors import UnknownElection, UserError, code
 from bot.render.body import MessageBody
+from bot.render.i18n import translator
 from bot.render.listing import PER_PAGE, ElectionEntry, page_count, render_elections_page
 from bot.render.messages import render_status
+from bot.render.said import Listed, said
 from bot.store import ALL_ELECTIONS, UnitOfWork
 
 MAX_CHOICES = 25  # Discord's limit on autocomplete choices
@@ -77,14 +79,15 @@ def choice_label(election: Election) -> str:
 
 
 async def election_choices(
-    uow: UnitOfWork, current: str, *, with_all: bool = False
+    uow: UnitOfWork, current: str, *, with_all: bool = False, language: str = DEFAULT_LANGUAGE
 ) -> list[tuple[str, str]]:
     """Autocomplete (label, id) pairs for what was typed: ids, aliases, names and case
-    numbers (≤ 25); `all` first when subscriptions may take it."""
+    numbers (≤ 25); `all` first when subscriptions may take it (labelled in `language`)."""
     pairs: list[tuple[str, str]] = []
     needle = current.strip().lower()
     if with_all and ALL_ELECTIONS.startswith(needle):
-        pairs.append(("all — every election", ALL_ELECTIONS))
+        label = translator(language).pgettext("choice", "all — every election")
+        pairs.append((label, ALL_ELECTIONS))
     for election in await uow.elections.search(needle, MAX_CHOICES - len(pairs)):
         if len(election.id) <= CHOICE_TEXT_MAX:
             pairs.append((choice_label(election), election.id))
@@ -114,17 +117,35 @@ def pick_round(tallies: Sequence[Tally], round_: str | None) -> str | None:
     wanted = round_.strip().lower()
     known = [t.round for t in tallies]
     if wanted not in known:
-        listed = ", ".join(f"`{r}`" for r in known) or "none yet"
-        raise UserError(f"There is no published round `{wanted[:40]}`. Rounds: {listed}.")
+        if known:
+            listed = Listed(tuple(code(r) for r in known))
+            message = said(
+                "There is no published round {round}. Rounds: {rounds}.",
+                round=code(wanted, 40),
+                rounds=listed,
+            )
+        else:
+            message = said(
+                "There is no published round {round}: nothing is published yet.",
+                round=code(wanted, 40),
+            )
+        raise UserError(message)
     return wanted
 
 
-async def status_body(uow: UnitOfWork, text: str, round_: str | None, now: datetime) -> MessageBody:
-    """The /status answer, from the store only: the latest round (or `round_`) in full,
-    earlier rounds summarised."""
+async def status_body(
+    uow: UnitOfWork,
+    text: str,
+    round_: str | None,
+    now: datetime,
+    language: str = DEFAULT_LANGUAGE,
+) -> MessageBody:
+    """The /status answer in `language`, from the store only: the latest round (or
+    `round_`) in full, earlier rounds summarised."""
     election = await resolve(uow, text)
     tallies = await published_tallies(uow, election.id)
-    return render_status(election, tallies, now, round_=pick_round(tallies, round_))
+    chosen = pick_round(tallies, round_)
+    return render_status(election, tallies, now, round_=chosen, language=language)
 
 
 def matches(election: Election, needle: str) -> int | None:
@@ -140,9 +161,11 @@ def matches(election: Election, needle: str) -> int | None:
     return None
 
 
-async def listing_body(uow: UnitOfWork, query: str | None, page: int) -> MessageBody:
-    """One page of /elections, filtered by id, alias, name or case number; only the shown
-    page's elections are looked up for their latest tally."""
+async def listing_body(
+    uow: UnitOfWork, query: str | None, page: int, language: str = DEFAULT_LANGUAGE
+) -> MessageBody:
+    """One page of /elections in `language`, filtered by id, alias, name or case number;
+    only the shown page's elections are looked up for their latest tally."""
     elections = await uow.elections.list_all()
     needle = (query or "").strip().lower()
     if needle:
@@ -154,7 +177,9 @@ async def listing_body(uow: UnitOfWork, query: str | None, page: int) -> Message
     for index in range(start, min(start + PER_PAGE, len(entries))):
         tallies = await published_tallies(uow, entries[index].election.id)
         entries[index] = ElectionEntry(entries[index].election, tallies[-1] if tallies else None)
-    return render_elections_page(entries, page=page, per_page=PER_PAGE, query=needle or None)
+    return render_elections_page(
+        entries, page=page, per_page=PER_PAGE, query=needle or None, language=language
+    )
 
 
 async def history_points(uow: UnitOfWork, election_id: str) -> HistoryPoints:

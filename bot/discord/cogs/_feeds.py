@@ -8,8 +8,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from bot.config import FeedSettings, format_duration
-from bot.discord.cogs.errors import UserError
+from bot.discord.cogs.errors import UserError, code
 from bot.render.admin import FeedRow
+from bot.render.rich import Code
+from bot.render.said import Listed, said
 from bot.services.runtime import Runtime
 from bot.store import FeedState
 
@@ -53,12 +55,21 @@ def known_feed(feeds: Mapping[str, FeedSettings], feed_id: str) -> str:
     """A configured feed's id, or a UserError listing the feeds there are."""
     wanted = feed_id.strip().lower()
     if wanted not in feeds:
-        listed = ", ".join(f"`{f}`" for f in feeds) or "none"
-        raise UserError(f"There is no feed `{wanted[:40]}`. Feeds: {listed}.")
+        if not feeds:
+            raise UserError(
+                said("There is no feed {feed}: none is configured.", feed=code(wanted, 40))
+            )
+        raise UserError(
+            said(
+                "There is no feed {feed}. Feeds: {feeds}.",
+                feed=code(wanted, 40),
+                feeds=Listed(tuple(Code(f) for f in feeds)),
+            )
+        )
     return wanted
 
 
 def runtime_of(runtime: Runtime | None) -> Runtime:
     if runtime is None:
-        raise UserError("The feed pipeline is not running here, so I can't poll.")
+        raise UserError(said("The feed pipeline is not running here, so I can't poll."))
     return runtime

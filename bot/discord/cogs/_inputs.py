@@ -9,7 +9,9 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from bot.discord.cogs._replies import option_name
 from bot.discord.cogs.errors import UserError
+from bot.render.said import Said, said
 from bot.store.schema import ELECTION_ID, ROUND
 
 ELECTION_MAX = ELECTION_ID.length or 100
@@ -27,24 +29,42 @@ _STRING = 3  # Discord's option type of text
 _BIDI = frozenset(chr(c) for c in (*range(0x202A, 0x202F), *range(0x2066, 0x206A)))
 
 
-def problem(option: str, text: str, limit: int) -> str | None:
+def problem(option: str, text: str, limit: int) -> Said | None:
     """What is wrong with `text` as the option `option`, or None when it may be used."""
+    name = option_name(option)
     for position, char in enumerate(text, start=1):
         category = unicodedata.category(char)
-        if category == "Cc" or category == "Cs":
-            what = "a control character" if category == "Cc" else "a broken character"
-            return (
-                f"The `{option}` option holds {what} (U+{ord(char):04X}) at position "
-                f"{position}. Type it again without it."
+        point = f"U+{ord(char):04X}"
+        if category == "Cc":
+            return said(
+                "The {option} option holds a control character ({point}) at position "
+                "{position}. Type it again without it.",
+                option=name,
+                point=point,
+                position=position,
+            )
+        if category == "Cs":
+            return said(
+                "The {option} option holds a broken character ({point}) at position "
+                "{position}. Type it again without it.",
+                option=name,
+                point=point,
+                position=position,
             )
         if char in _BIDI:
-            return (
-                f"The `{option}` option holds a text-direction override (U+{ord(char):04X}) "
-                f"at position {position}. Type it again without it."
+            return said(
+                "The {option} option holds a text-direction override ({point}) at position "
+                "{position}. Type it again without it.",
+                option=name,
+                point=point,
+                position=position,
             )
     if len(text) > limit:
-        return (
-            f"The `{option}` option is {len(text):,} characters long; it takes at most {limit:,}."
+        return said(
+            "The {option} option is {length} characters long; it takes at most {limit}.",
+            option=name,
+            length=len(text),
+            limit=limit,
         )
     return None
 

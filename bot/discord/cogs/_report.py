@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from bot.core.models import DeclaredBallot, Election, SourceKind, Status, Tally
+from bot.core.models import Choice, DeclaredBallot, Election, SourceKind, Status, Tally
 from bot.core.plan import REPORT_SOURCE
-from bot.discord.cogs.errors import UserError
+from bot.discord.cogs.errors import UserError, code
 from bot.feeds.base import FeedFormat, ParseContext, ParsedTally, ParseError, Problem
 from bot.feeds.parsers import parse
-from bot.render.format import number, round_label, sanitize, status_label
+from bot.render.i18n import Translator
+from bot.render.labels import choice_name, round_text, status_label
+from bot.render.rich import Code, Text, feed, fill, join, plain, strong
+from bot.render.said import Said, npsaid, nsaid, psaid, said
 
 _SEPARATORS = re.compile(r"[\s\-–—/;|]+")
 _COUNT = re.compile(r"^(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)$")
@@ -42,42 +45,65 @@ class ReportInput:
     round: str | None = None
 
 
-def how_to(ballot: Sequence[str]) -> str:
+def _choice(choice: Choice) -> Callable[[Translator], Text]:
+    """A choice's name as the reader's language shows it ("Sin sindicato")."""
+    return lambda t: choice_name(t, replace(choice, name=choice.name[:_NAME_MAX]))
+
+
+def how_to(ballot: Sequence[Choice]) -> Said:
     """The syntax, with this ballot's order."""
-    order = ", ".join(f"**{sanitize(name, _NAME_MAX)}**" for name in ballot)
+    names = [_choice(choice) for choice in ballot]
+
+    def order(t: Translator) -> Text:
+        # The choices in ballot order, as the ballot lists them (no words of its own).
+        return join([strong(name(t)) for name in names], ", ")
+
     example = " ".join(str(1000 + 100 * i) for i in range(len(ballot))) or "1518 1154"
-    return (
-        f"Write the votes in ballot order ({order}), separated by spaces or dashes, "
-        f"e.g. `{example}`."
+    return said(
+        "Write the votes in ballot order ({order}), separated by spaces or dashes, e.g. {example}.",
+        order=order,
+        example=Code(example),
     )
 
 
-def parse_counts(text: str, ballot: Sequence[str]) -> list[int]:
+def _refused(problem: Said, ballot: Sequence[Choice]) -> UserError:
+    """A counts problem, followed by how to write them."""
+    return UserError(said("{problem} {how}", problem=problem, how=how_to(ballot)))
+
+
+def parse_counts(text: str, ballot: Sequence[Choice]) -> list[int]:
     """The votes of each choice, in ballot order; UserError saying how when unreadable:
     a negative number (`-5 3` is not 5–3), digits other than 0–9, a number too large."""
     negative = _NEGATIVE.search(text)
     if negative is not None:
-        shown = negative.group(1)[:30]
-        raise UserError(
-            f"`-{shown}` is a negative number: votes cannot be below 0. {how_to(ballot)}"
-        )
+        shown = code("-" + negative.group(1), 31)
+        problem = said("{count} is a negative number: votes cannot be below 0.", count=shown)
+        raise _refused(problem, ballot)
     tokens = [t for t in _SEPARATORS.split(text.strip()) if t]
     for token in tokens:
-        shown = token.replace("`", "'")[:30]
+        shown = code(token, 30)
         if any(char.isdigit() and not char.isascii() for char in token):
-            raise UserError(f"`{shown}` uses digits other than 0–9. {how_to(ballot)}")
+            raise _refused(said("{count} uses digits other than 0–9.", count=shown), ballot)
         if not _COUNT.match(token):
-            raise UserError(f"`{shown}` is not a number of votes. {how_to(ballot)}")
+            raise _refused(said("{count} is not a number of votes.", count=shown), ballot)
         if len(token.replace(",", "")) > MAX_DIGITS:
+            long = code(token[:30] + ("…" if len(token) > 30 else ""), 31)
             raise UserError(
-                f"`{shown}{'…' if len(token) > 30 else ''}` is too large for a count of votes "
-                f"(at most {number(10**MAX_DIGITS - 1)})."
+                said(
+                    "{count} is too large for a count of votes (at most {most}).",
+                    count=long,
+                    most=10**MAX_DIGITS - 1,
+                )
             )
     if len(tokens) != len(ballot):
-        raise UserError(
-            f"You gave {len(tokens)} count(s) but the ballot has {len(ballot)} choices. "
-            + how_to(ballot)
+        problem = nsaid(
+            "You gave {given} count but the ballot has {choices} choices.",
+            "You gave {given} counts but the ballot has {choices} choices.",
+            len(tokens),
+            given=len(tokens),
+            choices=len(ballot),
         )
+        raise _refused(problem, ballot)
     return [int(token.replace(",", "")) for token in tokens]
 
 
@@ -121,14 +147,25 @@ def document(
     return {"feed_version": 1, "updated_at": now.isoformat(), "elections": [item]}
 
 
-def problems_text(problems: Sequence[Problem]) -> str:
+def problems_text(problems: Sequence[Problem]) -> Text:
+    """The validation's first problems, one line each (the parser's own words)."""
     lines = []
     for problem in problems[:MAX_PROBLEMS]:
         error = re.sub(r"^elections\[\d+\]:\s*", "", problem.error)
         error = re.sub(r"\s*\((election|row) skipped\)$", "", error)  # the report is refused
-        where = f"`{problem.field}`: " if problem.field else ""
-        lines.append(f"- {where}{sanitize(error, 200)}")
-    return "\n".join(lines)
+        if problem.field:
+            line = fill("- {field}: {error}", field=Code(problem.field), error=feed(error, 200))
+        else:
+            line = fill("- {error}", error=feed(error, 200))
+        lines.append(line)
+    return join(lines, "\n")
+
+
+def invalid(problems: Sequence[Problem]) -> UserError:
+    """The refusal of a report the validation found problems in."""
+    return UserError(
+        said("That report is not valid:\n{problems}", problems=problems_text(problems))
+    )
 
 
 def validate(doc: dict[str, Any], election: Election) -> ParsedTally:
@@ -139,9 +176,10 @@ def validate(doc: dict[str, Any], election: Election) -> ParsedTally:
             FeedFormat.NATIVE, json.dumps(doc).encode(), ParseContext(source_id=REPORT_SOURCE)
         )
     except ParseError as exc:
-        raise UserError(f"That report is not valid: {exc}") from None
+        reason = feed(str(exc), 300)
+        raise UserError(said("That report is not valid: {reason}", reason=reason)) from None
     if result.problems or len(result.tallies) != 1:
-        raise UserError("That report is not valid:\n" + problems_text(result.problems))
+        raise invalid(result.problems)
     tally = replace(result.tallies[0].tally, source=REPORT_SOURCE, source_kind=SourceKind.REPORT)
     return ParsedTally(tally, election)
 
@@ -158,9 +196,12 @@ def build_report(
     published, on the ballot config declares (DESIGN §4, declared ballots)."""
     if not published and (declared is None or not declared.choices):
         raise UserError(
-            f"`{election.id}` has no published tally yet, so I don't know its ballot. "
-            "A feed has to describe it first, or the operator can declare its choices "
-            "in the config."
+            said(
+                "{election} has no published tally yet, so I don't know its ballot. A feed "
+                "has to describe it first, or the operator can declare its choices in the "
+                "config.",
+                election=Code(election.id),
+            )
         )
     fallback = published[-1].round if published else declared.round if declared else "initial"
     round_ = (given.round or "").strip().lower() or fallback
@@ -168,7 +209,7 @@ def build_report(
     if same_round is None and declared is not None and declared.round == round_:
         same_round = _declared_tally(declared)  # its eligible voters and ballots cast
     ballot = same_round or (published[-1] if published else _declared_tally(declared))
-    votes = parse_counts(given.counts, [c.name for c in ballot.choices])
+    votes = parse_counts(given.counts, ballot.choices)
     return validate(document(election, ballot, same_round, round_, votes, given, now), election)
 
 
@@ -183,21 +224,36 @@ def _declared_tally(declared: DeclaredBallot | None) -> Tally:
     )
 
 
-def recorded_text(election: Election, tally: Tally, posts: int, publisher: str | None) -> str:
+def recorded_text(election: Election, tally: Tally, posts: int, publisher: str | None) -> Said:
     """The confirmation: what was recorded, echoed with the choice names, and what it did."""
-    votes = " · ".join(
-        f"{sanitize(c.name, _NAME_MAX)} **{number(c.votes)}**" for c in tally.choices
-    )
-    extras = [f"{number(tally.challenged or 0)} challenged", f"{number(tally.void or 0)} void"]
-    text = (
-        f"Recorded for `{election.id}` ({round_label(tally.round)}, "
-        f"{status_label(tally.status).lower()}): {votes} · {' · '.join(extras)}."
+    choices = tally.choices
+
+    def votes(t: Translator) -> Text:
+        template = t.pgettext("score", "{choice} {votes}")
+        shown = [
+            fill(template, choice=_choice(c)(t), votes=strong(t.number(c.votes))) for c in choices
+        ]
+        return join(shown, " · ")
+
+    challenged, void = tally.challenged or 0, tally.void or 0
+    recorded = psaid(
+        "report",
+        "Recorded for {election} ({round}, {status}): {votes} · {challenged} · {void}.",
+        election=Code(election.id),
+        round=lambda t: round_text(t, tally.round),
+        status=lambda t: plain(status_label(t, tally.status).lower()),
+        votes=votes,
+        challenged=npsaid(
+            "report", "{count} challenged", "{count} challenged", challenged, count=challenged
+        ),
+        void=npsaid("report", "{count} void", "{count} void", void, count=void),
     )
     if publisher is not None and publisher != REPORT_SOURCE:
-        text += (
-            f"\nThe feed `{publisher}` publishes this round: it is the NLRB's, or it has "
-            "counted as many ballots as this report or more, so nothing was posted."
+        then = said(
+            "The feed {feed} publishes this round: it is the NLRB's, or it has counted as many "
+            "ballots as this report or more, so nothing was posted.",
+            feed=Code(publisher),
         )
     else:
-        text += f"\n{number(posts)} post(s) queued."
-    return text
+        then = nsaid("{count} post queued.", "{count} posts queued.", posts, count=posts)
+    return said("{recorded}\n{then}", recorded=recorded, then=then)

@@ -12,28 +12,17 @@ import discord
 from discord import app_commands
 
 from bot.core.models import Level, SubscriptionMode
+from bot.discord.cogs._access import permission_names
+from bot.discord.cogs._replies import command_name, option_name
 from bot.discord.cogs.errors import UserError
 from bot.render.admin import LiveMessage as LiveMessageLink
 from bot.render.admin import SubscriptionRow
-from bot.store import ALL_ELECTIONS, Subscription, SubscriptionKind, UnitOfWork
+from bot.render.said import said
+from bot.store import Subscription, SubscriptionKind, UnitOfWork
 
 # What a post needs in its channel; without Embed Links an embed-only post arrives empty.
-BOT_NEEDS: tuple[tuple[str, str], ...] = (
-    ("view_channel", "View Channel"),
-    ("send_messages", "Send Messages"),
-    ("embed_links", "Embed Links"),
-    ("attach_files", "Attach Files"),
-)
-MEMBER_NEEDS: tuple[tuple[str, str], ...] = (("manage_channels", "Manage Channels"),)
-LEVEL_HELP = {
-    Level.ALL: "every update",
-    Level.MAJOR: "every post except plain count updates",
-    Level.FINAL: "results, corrections, new rounds and closing decisions only",
-}
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
-MAX_LISTED = 40  # lines of /subscriptions; the rest is counted
-_REASON_MAX = 200
-_FOOTER = "A disabled subscription gets no posts: fix the cause, then /subscribe again."
+BOT_NEEDS = ("view_channel", "send_messages", "embed_links", "attach_files")
+MEMBER_NEEDS = ("manage_channels",)
 
 
 class Outcome(StrEnum):
@@ -60,21 +49,22 @@ class Wanted:
     language: str | None = None
 
 
-def missing(perms: discord.Permissions, needs: Sequence[tuple[str, str]]) -> list[str]:
-    """Readable names of the permissions in `needs` that `perms` lacks."""
-    return [label for flag, label in needs if not getattr(perms, flag)]
-
-
-def join_names(names: Sequence[str]) -> str:
-    """Names joined as in a sentence: A; A and B; A, B and C."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+def missing(perms: discord.Permissions, needs: Sequence[str]) -> list[str]:
+    """The permission flags in `needs` that `perms` lacks."""
+    return [flag for flag in needs if not getattr(perms, flag)]
 
 
 def require_member_can_manage(perms: discord.Permissions, where: str) -> None:
     """Refuse unless the member has Manage Channels in the target channel."""
     lacking = missing(perms, MEMBER_NEEDS)
     if lacking:
-        raise UserError(f"You need {join_names(lacking)} in {where} to change its subscriptions.")
+        raise UserError(
+            said(
+                "You need {permissions} in {channel} to change its subscriptions.",
+                permissions=permission_names(lacking),
+                channel=where,
+            )
+        )
 
 
 def require_bot_can_post(perms: discord.Permissions, where: str) -> None:
@@ -82,8 +72,12 @@ def require_bot_can_post(perms: discord.Permissions, where: str) -> None:
     lacking = missing(perms, BOT_NEEDS)
     if lacking:
         raise UserError(
-            f"I can't post in {where}: I'm missing {join_names(lacking)} there. "
-            "Give me those permissions in that channel, then subscribe again."
+            said(
+                "I can't post in {channel}: I'm missing {permissions} there. Give me those "
+                "permissions in that channel, then subscribe again.",
+                channel=where,
+                permissions=permission_names(lacking),
+            )
         )
 
 
@@ -120,15 +114,24 @@ def where(
     if channel is not None:
         if channel.guild_id != interaction.guild_id:
             raise UserError(
-                f"{channel.mention} is in another server. Manage its subscriptions with the "
-                "commands in that server, so that each server's /subscriptions tells the truth."
+                said(
+                    "{channel} is in another server. Manage its subscriptions with the "
+                    "commands in that server, so that each server's {command} tells the truth.",
+                    channel=channel.mention,
+                    command=command_name("subscriptions"),
+                )
             )
         if channel.id == interaction.channel_id:
             return channel.id, interaction.permissions
         return channel.id, channel.permissions
     here = interaction.channel
     if interaction.channel_id is None or getattr(here, "type", None) not in TEXT_CHANNELS:
-        raise UserError("I can post updates only in text channels: pick one with `channel`.")
+        raise UserError(
+            said(
+                "I can post updates only in text channels: pick one with {option}.",
+                option=option_name("channel"),
+            )
+        )
     return interaction.channel_id, interaction.permissions
 
 
@@ -147,7 +150,7 @@ async def bot_permissions(
         except discord.Forbidden:
             return discord.Permissions.none()  # the bot cannot even see the channel
         except discord.NotFound:
-            raise UserError(f"{channel.mention} no longer exists.") from None
+            raise UserError(said("{channel} no longer exists.", channel=channel.mention)) from None
     return full.permissions_for(full.guild.me)
 
 
@@ -191,7 +194,9 @@ async def subscribe(uow: UnitOfWork, wanted: Wanted) -> Subscribed:
     same = _same_settings(existing, wanted)
     if existing.static and not same:
         raise UserError(
-            "That subscription is set in the bot's config file; ask the operator to change it."
+            said(
+                "That subscription is set in the bot's config file; ask the operator to change it."
+            )
         )
     if same and not existing.disabled:
         return Subscribed(existing, Outcome.UNCHANGED, existing)
@@ -207,49 +212,6 @@ async def subscribe(uow: UnitOfWork, wanted: Wanted) -> Subscribed:
     return Subscribed(updated or existing, outcome, existing)
 
 
-async def overlap_note(uow: UnitOfWork, sub: Subscription) -> str | None:
-    """What a channel subscription changes when the channel follows `all` and single
-    elections at once (DESIGN §8): one post per election goes out, the specific
-    subscription's settings winning."""
-    follows = await uow.subscriptions.list_by_target(sub.kind, sub.target_id)
-    others = [s for s in follows if s.id != sub.id and not s.disabled]
-    if sub.election_id == ALL_ELECTIONS:
-        own = [f"`{s.election_id}`" for s in others]
-        if not own:
-            return None
-        return (
-            f"{join_names(own)} keep their own subscriptions here: their level, mode and "
-            "role apply to them instead of these."
-        )
-    everything = next((s for s in others if s.election_id == ALL_ELECTIONS), None)
-    if everything is None:
-        return None
-    if (everything.level, everything.mode, everything.mention_role_id, everything.language) == (
-        sub.level,
-        sub.mode,
-        sub.mention_role_id,
-        sub.language,
-    ):
-        return (
-            f"This channel already gets every `{sub.election_id}` post through `all`, with "
-            "the same settings: this subscription changes nothing until one of them does."
-        )
-    return (
-        f"This channel also follows every election through `all`; for `{sub.election_id}` "
-        "this subscription's settings apply instead (one post per change, never two)."
-    )
-
-
-def mode_note(result: Subscribed) -> str | None:
-    """What a change of mode does to the live messages (DESIGN §5)."""
-    before, now = result.before, result.subscription
-    if before is None or before.mode is now.mode:
-        return None
-    if now.mode is SubscriptionMode.LIVE:
-        return "The next change posts a live message here, and later changes edit it."
-    return "Its live messages stay as they are; new changes come as new posts."
-
-
 async def unsubscribe(
     uow: UnitOfWork, kind: SubscriptionKind, target_id: int, election_id: str
 ) -> bool:
@@ -260,22 +222,11 @@ async def unsubscribe(
         return False
     if existing.static:
         raise UserError(
-            "That subscription is set in the bot's config file; ask the operator to remove it."
+            said(
+                "That subscription is set in the bot's config file; ask the operator to remove it."
+            )
         )
     return await uow.subscriptions.remove(kind, target_id, election_id)
-
-
-def describe(sub: Subscription) -> str:
-    """One subscription in a sentence part: "`jfk8` at level all, pinging @role"."""
-    what = "every election" if sub.election_id == ALL_ELECTIONS else f"`{sub.election_id}`"
-    text = f"{what} at level {sub.level.value} ({LEVEL_HELP[sub.level]})"
-    if sub.mode is SubscriptionMode.LIVE:
-        text += ", as one live message per round"
-    if sub.language is not None:
-        text += f", in {LANGUAGE_NAMES.get(sub.language, sub.language)}"
-    if sub.mention_role_id is not None:
-        text += f", pinging <@&{sub.mention_role_id}>"
-    return text
 
 
 def jump_url(guild_id: int | None, channel_id: int | None, message_id: int) -> str | None:

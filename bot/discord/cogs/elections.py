@@ -12,10 +12,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.cogs import _elections
-from bot.discord.cogs._replies import reply, utcnow
+from bot.discord.cogs._replies import language_of, reply, utcnow
 from bot.render.charts import render_history_png_async
-from bot.render.format import number, short_name
+from bot.render.labels import short_name
 from bot.render.messages import COLOUR_COUNTING
+from bot.render.rich import feed
+from bot.render.said import nsaid, psaid
 
 if TYPE_CHECKING:
     from bot.discord.client import TallyBot
@@ -43,8 +45,9 @@ class Elections(commands.Cog):
         round_: str | None = None,
     ) -> None:
         """Public: the latest round in full (or `round`), earlier rounds summarised."""
+        language = language_of(interaction)
         async with self.bot.store.read() as uow:
-            body = await _elections.status_body(uow, election, round_, self.clock())
+            body = await _elections.status_body(uow, election, round_, self.clock(), language)
         await reply(interaction, body=body, ephemeral=False)
 
     @status.autocomplete("election")
@@ -72,15 +75,25 @@ class Elections(commands.Cog):
             found = await _elections.resolve(uow, election)
             points = await _elections.history_points(uow, found.id)
         await interaction.response.defer(thinking=True)
-        png = await render_history_png_async(found, points)
+        language = language_of(interaction)
+        png = await render_history_png_async(found, points, language=language)
         filename = f"{found.id}-history.png"
         updates = sum(len(p) for p in points.values())
-        embed = discord.Embed(
-            title=f"{short_name(found)}: the count over time",
-            description=(
-                f"{number(len(points))} round(s), {number(updates)} reported count(s). "
-                "Dashed: the majority line; grey: where challenged ballots could move it."
+        title = psaid("title", "{name}: the count over time", name=feed(short_name(found), 200))
+        counted = psaid(
+            "chart",
+            "{rounds}, {updates}.",
+            rounds=nsaid("{count} round", "{count} rounds", len(points), count=len(points)),
+            updates=nsaid(
+                "{count} reported count", "{count} reported counts", updates, count=updates
             ),
+        )
+        legend = psaid(
+            "chart", "Dashed: the majority line; grey: where challenged ballots could move it."
+        )
+        embed = discord.Embed(
+            title=title.markdown(language),
+            description=counted.markdown(language) + " " + legend.markdown(language),
             colour=COLOUR_COUNTING,
         )
         embed.set_image(url=f"attachment://{filename}")
@@ -106,11 +119,12 @@ class Elections(commands.Cog):
         page: app_commands.Range[int, 1, 10_000] = 1,
     ) -> None:
         """Ephemeral: one page of the elections, optionally filtered."""
+        language = language_of(interaction)
         async with self.bot.store.read() as uow:
-            body = await _elections.listing_body(uow, filter_, page)
+            body = await _elections.listing_body(uow, filter_, page, language)
         await reply(interaction, body=body, ephemeral=True)
 
-    async def _election_choices(self, current: str, *, with_all: bool = False) -> list[Choice[str]]:
+    async def _election_choices(self, current: str) -> list[Choice[str]]:
         async with self.bot.store.read() as uow:
-            pairs = await _elections.election_choices(uow, current, with_all=with_all)
+            pairs = await _elections.election_choices(uow, current)
         return [Choice(name=label, value=value) for label, value in pairs]

@@ -12,9 +12,11 @@ from discord.ext import commands
 
 from bot.discord.cogs import _feeds
 from bot.discord.cogs._access import refuse_unless
-from bot.discord.cogs._replies import reply, utcnow
+from bot.discord.cogs._replies import command_name, language_of, reply, utcnow
 from bot.discord.cogs.errors import UserError
 from bot.render.admin import render_feeds
+from bot.render.rich import Code
+from bot.render.said import Listed, nsaid, said
 
 if TYPE_CHECKING:
     from bot.discord.client import TallyBot
@@ -34,7 +36,10 @@ class Owner(commands.Cog):
         self.clock = clock
 
     async def _require_owner(self, interaction: discord.Interaction[TallyBot]) -> None:
-        refuse_unless(await self.bot.is_owner(interaction.user), "the bot's owners")
+        refuse_unless(
+            await self.bot.is_owner(interaction.user),
+            said("Only the bot's owners may use this command."),
+        )
 
     @app_commands.command(name="feeds", description="Feed health: last success, errors, next poll.")
     @app_commands.describe(poll="A feed to poll now (its id), before the health is shown")
@@ -64,7 +69,8 @@ class Owner(commands.Cog):
             for feed in configured.values()
         ]
         others = {source: n for source, n in held.items() if source not in configured}
-        await reply(interaction, body=render_feeds(rows, others, self.clock()))
+        body = render_feeds(rows, others, self.clock(), language=language_of(interaction))
+        await reply(interaction, body=body)
 
     @feeds.autocomplete("poll")
     async def _feed_ids(
@@ -84,10 +90,31 @@ class Owner(commands.Cog):
         await self._require_owner(interaction)
         scope = scope or ("guild" if interaction.guild_id is not None else "global")
         if scope == "guild" and interaction.guild_id is None:
-            raise UserError("Use `scope: global` in DMs: there is no server here.")
+            raise UserError(
+                said(
+                    "Use {option} in DMs: there is no server here.",
+                    option=lambda t: Code((t.find("option name", "scope") or "scope") + ": global"),
+                )
+            )
         guild_id = interaction.guild_id if scope == "guild" else None
         await interaction.response.defer(ephemeral=True, thinking=True)
         names = await self.bot.sync_commands(guild_id)
-        where = "this server" if guild_id is not None else "every server (global)"
-        listed = ", ".join(f"/{name}" for name in names) or "none"
-        await reply(interaction, f"Synced {len(names)} command(s) to {where}: {listed}.")
+        commands_ = Listed(tuple(command_name(name) for name in names))
+        count = len(names)
+        if guild_id is not None:
+            done = nsaid(
+                "Synced {count} command to this server: {commands}.",
+                "Synced {count} commands to this server: {commands}.",
+                count,
+                count=count,
+                commands=commands_,
+            )
+        else:
+            done = nsaid(
+                "Synced {count} command to every server (global): {commands}.",
+                "Synced {count} commands to every server (global): {commands}.",
+                count,
+                count=count,
+                commands=commands_,
+            )
+        await reply(interaction, done)

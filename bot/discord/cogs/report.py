@@ -16,9 +16,11 @@ from bot.core.models import Status
 from bot.discord.cogs import _elections
 from bot.discord.cogs._access import is_reporter, refuse_unless
 from bot.discord.cogs._replies import reply, utcnow
-from bot.discord.cogs._report import ReportInput, build_report, problems_text, recorded_text
+from bot.discord.cogs._report import ReportInput, build_report, invalid, recorded_text
 from bot.discord.cogs.errors import UserError
-from bot.render.format import status_label
+from bot.render.i18n import translator
+from bot.render.labels import status_label
+from bot.render.said import said
 
 if TYPE_CHECKING:
     from bot.discord.client import TallyBot
@@ -27,7 +29,13 @@ log = logging.getLogger(__name__)
 
 Choice = app_commands.Choice
 Count = app_commands.Range[int, 0, 10_000_000]
-STATUS_CHOICES = [Choice(name=status_label(s), value=s.value) for s in Status]
+# The statuses by the labels posts use: one set of words, translated once (context "status").
+STATUS_CHOICES = [
+    Choice(
+        name=app_commands.locale_str(status_label(translator(), s), context="status"), value=s.value
+    )
+    for s in Status
+]
 
 
 class Reports(commands.Cog):
@@ -64,11 +72,11 @@ class Reports(commands.Cog):
         reporters = self.bot.settings.discord.reporters
         refuse_unless(
             is_reporter(user, reporters) or await self.bot.is_owner(user),
-            "the configured reporters",
+            said("Only the configured reporters may use this command."),
         )
         runtime = self.bot.runtime
         if runtime is None:
-            raise UserError("The feed pipeline is not running here, so I can't take reports.")
+            raise UserError(said("The feed pipeline is not running here, so I can't take reports."))
         async with self.bot.store.read() as uow:
             found = await _elections.resolve(uow, election)
             published = await _elections.published_tallies(uow, found.id)
@@ -85,7 +93,7 @@ class Reports(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         outcome = await runtime.report(parsed)
         if outcome.problems:
-            raise UserError("That report is not valid:\n" + problems_text(outcome.problems))
+            raise invalid(outcome.problems)
         log.info(
             "/report by user %s: %s %s %s, %d post(s)",
             user.id,

@@ -9,11 +9,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.core.models import Level, SubscriptionMode
-from bot.discord.cogs import _elections, _subscriptions
-from bot.discord.cogs._replies import reply
-from bot.discord.cogs._subscriptions import Outcome, Wanted, describe
-from bot.discord.cogs.errors import UserError
+from bot.discord.cogs import _access, _elections, _notes, _subscriptions
+from bot.discord.cogs._notes import describe
+from bot.discord.cogs._replies import command_name, language_of, reply, user_language
+from bot.discord.cogs._subscriptions import Outcome, Wanted
+from bot.discord.cogs.errors import UserError, code
 from bot.render.admin import render_subscriptions
+from bot.render.rich import Code
+from bot.render.said import Listed, Said, said
 from bot.store import ALL_ELECTIONS, SubscriptionKind
 
 if TYPE_CHECKING:
@@ -76,7 +79,7 @@ class Subscriptions(commands.Cog):
         bot_perms = await _subscriptions.bot_permissions(interaction, channel)
         _subscriptions.require_bot_can_post(bot_perms, where)
         if role is not None and role.is_default():
-            raise UserError("Pick a role to mention, not @everyone.")
+            raise UserError(said("Pick a role to mention, not {everyone}.", everyone="@everyone"))
         async with self.bot.store.transaction() as uow:
             election_id = await _elections.resolve_target(uow, election)
             wanted = Wanted(
@@ -91,21 +94,20 @@ class Subscriptions(commands.Cog):
                 language=language,
             )
             result = await _subscriptions.subscribe(uow, wanted)
-            overlap = await _subscriptions.overlap_note(uow, result.subscription)
-        sub, outcome = result.subscription, result.outcome
-        text = {
-            Outcome.CREATED: f"Subscribed {where} to {describe(sub)}.",
-            Outcome.UPDATED: f"Updated: {where} now follows {describe(sub)}.",
-            Outcome.ENABLED: f"Re-enabled: {where} follows {describe(sub)} again.",
-            Outcome.UNCHANGED: f"{where} already follows {describe(sub)}; nothing changed.",
-        }[outcome]
-        for note in (_subscriptions.mode_note(result), overlap):
-            if note:
-                text += f"\n{note}"
+            overlap = await _notes.overlap_note(uow, result.subscription)
+        text: list[Said | None] = [
+            _notes.subscribed(result.outcome, where, result.subscription),
+            _notes.mode_note(result),
+            overlap,
+        ]
         if role is not None and not role.mentionable and not bot_perms.mention_everyone:
-            text += (
-                f"\nNote: {role.mention} is not mentionable and I lack Mention @everyone, "
-                "so posts will name it without pinging it."
+            text.append(
+                said(
+                    "Note: {role} is not mentionable and I lack {permission}, so posts will "
+                    "name it without pinging it.",
+                    role=role.mention,
+                    permission=_access.permission_name("mention_everyone"),
+                )
             )
         await reply(interaction, text)
 
@@ -113,7 +115,7 @@ class Subscriptions(commands.Cog):
     async def _subscribe_election(
         self, interaction: discord.Interaction[TallyBot], current: str
     ) -> list[Choice[str]]:
-        return await self._choices_with_all(current)
+        return await self._choices_with_all(interaction, current)
 
     @app_commands.command(name="unsubscribe", description="Stop posting an election in a channel.")
     @app_commands.describe(
@@ -145,10 +147,31 @@ class Subscriptions(commands.Cog):
                     SubscriptionKind.CHANNEL, channel_id
                 )
         if not removed:
-            listed = ", ".join(f"`{s.election_id}`" for s in follows) or "nothing"
-            shown = key.replace("`", "'")[:40]
-            raise UserError(f"{where} doesn't follow `{shown}`. It follows: {listed}.")
-        await reply(interaction, f"Unsubscribed {where} from `{election_id}`.")
+            shown = code(key, 40)
+            if not follows:
+                raise UserError(
+                    said(
+                        "{channel} doesn't follow {election}. It follows nothing yet.",
+                        channel=where,
+                        election=shown,
+                    )
+                )
+            raise UserError(
+                said(
+                    "{channel} doesn't follow {election}. It follows: {elections}.",
+                    channel=where,
+                    election=shown,
+                    elections=Listed(tuple(Code(s.election_id) for s in follows)),
+                )
+            )
+        await reply(
+            interaction,
+            said(
+                "Unsubscribed {channel} from {election}.",
+                channel=where,
+                election=Code(election_id),
+            ),
+        )
 
     @unsubscribe.autocomplete("election")
     async def _unsubscribe_election(
@@ -177,7 +200,8 @@ class Subscriptions(commands.Cog):
         async with self.bot.store.read() as uow:
             subs = await uow.subscriptions.list_by_guild(interaction.guild_id)
             rows = await _subscriptions.listing_rows(uow, subs)
-        await reply(interaction, body=render_subscriptions(rows))
+        body = render_subscriptions(rows, language=language_of(interaction))
+        await reply(interaction, body=body)
 
     @app_commands.command(name="alerts", description="Get an election's updates in your DMs.")
     @app_commands.describe(
@@ -193,7 +217,8 @@ class Subscriptions(commands.Cog):
         level: str = Level.MAJOR.value,
         state: str = "on",
     ) -> None:
-        """Ephemeral: turns the caller's DM alerts for an election (or all) on or off."""
+        """Ephemeral: turns the caller's DM alerts for an election (or all) on or off; the DMs
+        keep the language of the caller's locale now (when the bot speaks it)."""
         user_id = interaction.user.id
         async with self.bot.store.transaction() as uow:
             election_id = await _elections.resolve_target(uow, election)
@@ -203,28 +228,47 @@ class Subscriptions(commands.Cog):
                 )
             else:
                 wanted = Wanted(
-                    SubscriptionKind.DM, user_id, election_id, Level(level), created_by=user_id
+                    SubscriptionKind.DM,
+                    user_id,
+                    election_id,
+                    Level(level),
+                    created_by=user_id,
+                    language=user_language(interaction),
                 )
                 result = await _subscriptions.subscribe(uow, wanted)
                 sub, outcome = result.subscription, result.outcome
         if state == "off":
-            done = "turned off" if removed else "were not on"
-            await reply(interaction, f"Your DM alerts for `{election_id}` {done}.")
+            if removed:
+                done = said("Your DM alerts for {election} turned off.", election=Code(election_id))
+            else:
+                done = said(
+                    "Your DM alerts for {election} were not on.", election=Code(election_id)
+                )
+            await reply(interaction, done)
             return
-        lead = "You already get" if outcome is Outcome.UNCHANGED else "You'll get"
-        await reply(
-            interaction,
-            f"{lead} DMs for {describe(sub)}.\nIf I can't DM you (closed DMs), the alert "
-            "is switched off; run /alerts again once DMs are open.",
+        if outcome is Outcome.UNCHANGED:
+            got = said("You already get DMs for {subscription}.", subscription=describe(sub))
+        else:
+            got = said("You'll get DMs for {subscription}.", subscription=describe(sub))
+        closed = said(
+            "If I can't DM you (closed DMs), the alert is switched off; run {command} again "
+            "once DMs are open.",
+            command=command_name("alerts"),
         )
+        await reply(interaction, [got, closed])
 
     @alerts.autocomplete("election")
     async def _alerts_election(
         self, interaction: discord.Interaction[TallyBot], current: str
     ) -> list[Choice[str]]:
-        return await self._choices_with_all(current)
+        return await self._choices_with_all(interaction, current)
 
-    async def _choices_with_all(self, current: str) -> list[Choice[str]]:
+    async def _choices_with_all(
+        self, interaction: discord.Interaction[TallyBot], current: str
+    ) -> list[Choice[str]]:
+        language = language_of(interaction)
         async with self.bot.store.read() as uow:
-            pairs = await _elections.election_choices(uow, current, with_all=True)
+            pairs = await _elections.election_choices(
+                uow, current, with_all=True, language=language
+            )
         return [Choice(name=label, value=value) for label, value in pairs]

@@ -162,15 +162,21 @@ def make_interaction(
     app_permissions: discord.Permissions | None = None,
     in_guild: bool = True,
     command: str = "status",
+    locale: str = "en-US",
+    guild_locale: str | None = None,
     **namespace: Any,
 ) -> Any:
     """A spec'd Interaction in a text channel of a guild (or a DM): the response records its
-    type as discord.py does, so `is_done()` and `type` behave."""
+    type as discord.py does, so `is_done()` and `type` behave. `locale` is the user's
+    Discord locale, `guild_locale` the server's preferred one (Discord sends it from a
+    server only)."""
     interaction = create_autospec(discord.Interaction, instance=True)
     interaction.client = bot
     interaction.id = 1
     interaction.user = user if user is not None else make_member(MEMBER_ID)
     interaction.guild_id = GUILD_ID if in_guild else None
+    interaction.locale = discord.Locale(locale)
+    interaction.guild_locale = discord.Locale(guild_locale) if guild_locale and in_guild else None
     interaction.channel_id = CHANNEL_ID
     channel = create_autospec(discord.TextChannel, instance=True)
     channel.id = CHANNEL_ID

@@ -114,7 +114,7 @@ async def test_history_defers_then_answers_with_a_png_and_an_embed(bot: Any) -> 
     assert chart.fp.read().startswith(PNG)
     [embed] = answer.embeds
     assert embed["image"]["url"] == "attachment://jfk8-history.png"
-    assert "3 reported count(s)" in embed["description"]
+    assert "3 reported counts" in embed["description"]
 
 
 async def test_history_of_an_unknown_election_is_refused_before_deferring(bot: Any) -> None:

@@ -349,10 +349,10 @@ async def test_a_subscription_is_stored_under_its_channels_server(
 def test_problems_name_the_option_and_the_fix() -> None:
     assert problem("election", "jfk8", 100) is None
     assert problem("election", "j" * 100, 100) is None
-    assert problem("election", "j" * 101, 100) == (
+    assert str(problem("election", "j" * 101, 100)) == (
         "The `election` option is 101 characters long; it takes at most 100."
     )
-    assert problem("round", "\tinitial", 40) == (
+    assert str(problem("round", "\tinitial", 40)) == (
         "The `round` option holds a control character (U+0009) at position 1. "
         "Type it again without it."
     )

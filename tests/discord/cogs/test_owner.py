@@ -87,7 +87,7 @@ async def test_sync_syncs_to_this_server_by_default_or_globally(bot: Any) -> Non
     await invoke(cog.sync, cog, here)
     bot.sync_commands.assert_awaited_once_with(GUILD_ID)
     answer = answer_of(here)
-    assert answer.ephemeral and "Synced 2 command(s) to this server: /status, /subscribe" in (
+    assert answer.ephemeral and "Synced 2 commands to this server: `/status` and `/subscribe`" in (
         answer.text
     )
 

@@ -29,7 +29,7 @@ from tests.discord.cogs.fakes import (
 )
 from tests.support.pipeline_rig import RecordingSender
 
-BALLOT = ["Amazon Labor Union", "No union"]
+BALLOT = [Choice("Amazon Labor Union", 0), Choice("No union", 0, against=True)]
 
 
 def cog(bot: Any) -> Reports:
@@ -129,8 +129,8 @@ def test_counts_are_read_in_ballot_order(counts: str, expected: list[int]) -> No
     [
         ("1518,1154", "`1518,1154` is not a number of votes"),
         ("abc def", "`abc` is not a number of votes"),
-        ("1518", "You gave 1 count(s) but the ballot has 2 choices"),
-        ("1 2 3", "You gave 3 count(s) but the ballot has 2 choices"),
+        ("1518", "You gave 1 count but the ballot has 2 choices"),
+        ("1 2 3", "You gave 3 counts but the ballot has 2 choices"),
     ],
 )
 def test_malformed_counts_say_how_to_write_them(counts: str, says: str) -> None:
@@ -190,7 +190,7 @@ async def test_a_report_published_by_report_queues_posts_through_the_real_poller
         reports = cog(bot)
         interaction = reporter(bot)
         await invoke(reports.report, reports, interaction, election="walden", counts="14 9")
-    assert "1 post(s) queued" in answer_of(interaction).text
+    assert "1 post queued" in answer_of(interaction).text
     async with store.transaction() as uow:
         [delivery] = await uow.deliveries.claim("t", 10, datetime.now(UTC), timedelta(seconds=30))
         post = (await uow.posts.get_many([delivery.post_id]))[delivery.post_id]

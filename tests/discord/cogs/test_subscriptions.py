@@ -6,6 +6,7 @@ from typing import Any
 
 import discord
 import pytest
+from babel.lists import format_list
 from discord import app_commands
 
 from bot.core.models import Level
@@ -77,7 +78,8 @@ async def test_another_channel_is_checked_with_the_bots_own_permissions_there(
     interaction = organizer(bot)  # the bot can post here, but not there
     target = other_channel(member=MANAGER, bot=discord.Permissions(view_channel=True), cached=False)
     await invoke(cog.subscribe, cog, interaction, election="jfk8", channel=target)
-    assert "Send Messages, Embed Links and Attach Files" in answer_of(interaction).text
+    named = format_list(["Send Messages", "Embed Links", "Attach Files"], locale="en_US")
+    assert named in answer_of(interaction).text
     target.fetch.assert_awaited_once()  # not in the cache: fetched, not guessed
     assert await channel_subs(store, OTHER_CHANNEL_ID) == []
 
@@ -216,7 +218,7 @@ async def test_alerts_adds_then_removes_a_dm_subscription(store: Store, bot: Any
         (POSTING, []),
         (
             discord.Permissions.none(),
-            ["View Channel", "Send Messages", "Embed Links", "Attach Files"],
+            ["view_channel", "send_messages", "embed_links", "attach_files"],
         ),
     ],
 )
