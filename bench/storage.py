@@ -15,7 +15,6 @@ leaves that to the server: with autovacuum off, deleted rows' space is never reu
 from __future__ import annotations
 
 import asyncio
-import os
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -28,6 +27,7 @@ from sqlalchemy import text
 
 from bench.common import CountingSender, Figure, bench_feed, bench_settings, subscribe_channels
 from bench.documents import native_feed
+from bench.replicas import pg_server_url
 from bot.cli.root import build_runtime
 from bot.services import delivery as delivery_module
 from bot.services.runtime import Runtime
@@ -37,7 +37,6 @@ from tests.services.replicas_support import fresh_pg_database
 TARGET_RATIO = 1.1  # flat, give or take a few pages
 ELECTIONS = 100  # changed at every poll: one post each
 PRUNE_EVERY_S = 0.5
-PG_ENV = ("TALLYBOT_BENCH_PG_URL", "TALLYBOT_TEST_PG_URL")
 PG_POSTS = 2_000
 VACUUM_EVERY_S = 2.0
 TABLES = ("posts", "deliveries")
@@ -59,7 +58,7 @@ async def measure(posts: int = 10_000, warmup: int = 1_000) -> list[Figure]:
         figures = [
             await _figure(f"sqlite+aiosqlite:///{folder / 'bench.db'}", folder, posts, warmup)
         ]
-        server = next((os.environ[n] for n in PG_ENV if os.environ.get(n)), None)
+        server = pg_server_url()
         if server:
             pg_posts = min(posts, PG_POSTS)
             async with fresh_pg_database(server) as pg_url:

@@ -1,12 +1,8 @@
 """Runs the benchmarks: each figure at 1× for the targets table, and the cheap ones (and the
-fan-out) at several scales for the growth table, in one run. Modules another branch adds
-(`OPTIONAL`: each with `measure(scale) -> list[Figure]`) join the run once they exist."""
+fan-out) at several scales for the growth table, in one run."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import inspect
 import logging
 import os
 import sys
@@ -14,7 +10,18 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
-from bench import bigfeed, fanout, latency, live, memory, pollcost, storage, web
+from bench import (
+    bigfeed,
+    failover,
+    fanout,
+    fanout_two,
+    latency,
+    live,
+    memory,
+    pollcost,
+    storage,
+    web,
+)
 from bench.common import Figure, GrowthPoint
 from bench.report import fmt_value
 
@@ -23,8 +30,6 @@ log = logging.getLogger(__name__)
 SCALES = (0.01, 0.1, 1.0, 4.0)
 FANOUT_SCALES = (0.1, 1.0)
 MEMORY_DELIVERED_BEYOND_1X = 2_000  # at 4×, the first 2,000 of 40,000 deliveries are awaited
-# H4's standalone modules (wt/replicas): the figure's key -> its module.
-OPTIONAL = {"failover": "bench.failover", "fanout_two": "bench.fanout_two"}
 FIGURES = (
     "latency",
     "pollcost",
@@ -90,29 +95,6 @@ async def _timed(what: str, run: Callable[[], Awaitable[list[Figure]]]) -> list[
     return [replace(f, detail=f"{f.detail}; load average {load:.1f} at its start") for f in figures]
 
 
-def optional_module(key: str) -> object | None:
-    """The module of an optional figure, when this checkout has it."""
-    name = OPTIONAL[key]
-    return importlib.import_module(name) if importlib.util.find_spec(name) else None
-
-
-async def _optional(key: str, scale: float) -> list[Figure]:
-    module = optional_module(key)
-    if module is None:
-        return [
-            Figure(
-                key=key,
-                name=f"{key}: not measured",
-                value=float("nan"),
-                unit="",
-                detail=f"{OPTIONAL[key]} is not in this checkout yet (H4's branch adds it)",
-            )
-        ]
-    measured = module.measure(scale)  # type: ignore[attr-defined]  # found at run time
-    figures: list[Figure] = await measured if inspect.isawaitable(measured) else measured
-    return figures
-
-
 async def measure_one(key: str, sizes: Sizes, scale: float = 1.0) -> list[Figure]:
     """One benchmark at one scale."""
     elections = max(10, round(sizes.elections * scale))
@@ -149,8 +131,10 @@ async def measure_one(key: str, sizes: Sizes, scale: float = 1.0) -> list[Figure
         return await _timed(
             f"memory {scale:g}×", lambda: memory.measure(elections, subscriptions, delivered)
         )
-    if key in OPTIONAL:
-        return await _timed(f"{key} {scale:g}×", lambda: _optional(key, scale))
+    if key == "fanout_two":  # bench/fanout_two.py, bench/failover.py: H4's (several processes)
+        return await _timed(f"fanout_two {scale:g}×", lambda: fanout_two.measure(scale))
+    if key == "failover":
+        return await _timed(f"failover {scale:g}×", lambda: failover.measure(scale))
     raise ValueError(f"unknown benchmark {key!r}; one of {', '.join(FIGURES + WHAT_IF)}")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bench import bigfeed, fanout, latency, live, memory, pollcost, report, storage, suite, web
+from bench import bigfeed, fanout, latency, live, memory, pollcost, report, storage, web
 from bench.common import Figure, GrowthPoint, percentile
 from bench.documents import csv_feed, native_feed, sheet_feed
 from bench.suite import growth_points
@@ -116,13 +116,6 @@ async def test_web_bench_measures_sse_delay_and_feed_answers() -> None:
     ]
     assert all(f.value > 0 and f.key == "web" for f in figures)
     assert [f.target for f in figures] == [1.0, None, 50.0, 2.0]
-
-
-async def test_an_optional_module_not_yet_here_is_reported_not_measured() -> None:
-    for key in suite.OPTIONAL:
-        if suite.optional_module(key) is None:
-            [figure] = await suite.measure_one(key, suite.Sizes(), 0.01)
-            assert not figure.measured and "not in this checkout" in figure.detail
 
 
 def test_report_has_a_row_and_a_command_per_figure() -> None:
