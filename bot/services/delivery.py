@@ -124,7 +124,11 @@ class DeliveryWorker:
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
         self._in_flight: dict[int, asyncio.Task[None]] = {}
-        self._unsettled: list[Settle] = []
+        # Sends that went out (or failed) and wait to be recorded: settled together, in one
+        # transaction per batch; kept here across a store outage, and settled first after it.
+        self._pending: list[Settle] = []
+        self._settle_wake = asyncio.Event()
+        self._settle_closing = False
         self._last_prune = 0.0
         self._last_count = 0.0
 
@@ -154,12 +158,12 @@ class DeliveryWorker:
 
     async def _run(self) -> None:
         renewing = asyncio.create_task(self._renew_leases(), name="delivery-leases")
+        settling = asyncio.create_task(self._settle_loop(), name="delivery-settle")
         try:
             if self._options.single_process:
                 await self._requeue_leftovers()
             while not self._stopping:
                 self._wake.clear()
-                await self._settle_unsettled()
                 await self._maybe_prune()
                 await self._maybe_count_queued()
                 claimed = await self._claim_more()
@@ -169,17 +173,23 @@ class DeliveryWorker:
                         await asyncio.wait_for(self._wake.wait(), wait)
             if self._in_flight:
                 await asyncio.wait(list(self._in_flight.values()))
-            await self._settle_unsettled()
         finally:
             renewing.cancel()
+            # Let the settling task finish the batch it holds (never cancel a transaction
+            # midway), then record whatever is left.
+            self._settle_closing = True
+            self._settle_wake.set()
+            await settling
+            await self._settle_pending()
 
     async def run_once(self) -> int:
         """Claim what is due now and deliver it to the end (tests, the demo); returns how
         many deliveries were claimed."""
-        claimed = await self._claim_more()
+        await self._settle_pending()
+        claimed = await self._claim_more(batch=False)
         if self._in_flight:
             await asyncio.wait(list(self._in_flight.values()))
-        await self._settle_unsettled()
+        await self._settle_pending()
         return claimed
 
     async def _requeue_leftovers(self) -> None:
@@ -196,16 +206,22 @@ class DeliveryWorker:
                 "delivery: %d delivery(ies) left in flight by the last run are queued again", count
             )
 
-    async def _claim_more(self) -> int:
+    async def _claim_more(self, *, batch: bool = True) -> int:
+        """Claim for the free send slots, and read what the claimed need, in one
+        transaction. With `batch`, only once half the slots are free (a fan-out claims a
+        few at a time rather than one by one)."""
         free = self._options.concurrency - len(self._in_flight)
-        if free <= 0 or self._stopping or not self._health.may_try() or self._unsettled:
+        if batch and self._in_flight and free < max(1, self._options.concurrency // 2):
+            return 0
+        if free <= 0 or self._stopping or not self._health.may_try():
             return 0
         try:
             async with self._store.transaction() as uow:
                 claimed = await uow.deliveries.claim(
                     self._options.holder, free, self._clock(), LEASE
                 )
-            outgoing = await self._prepare(claimed) if claimed else []
+                context = await _Context.load(uow, claimed) if claimed else None
+            outgoing = [self._outgoing(d, context) for d in claimed] if context else []
         except Exception as error:
             if not is_outage(error):
                 raise
@@ -223,11 +239,6 @@ class DeliveryWorker:
             if running is task:
                 del self._in_flight[key]
         self._wake.set()  # a slot is free
-
-    async def _prepare(self, claimed: Sequence[Delivery]) -> list[Outgoing]:
-        async with self._store.read() as uow:
-            context = await _Context.load(uow, claimed)
-        return [self._outgoing(d, context) for d in claimed]
 
     def _outgoing(self, delivery: Delivery, context: _Context) -> Outgoing:
         post = context.span(delivery)
@@ -256,22 +267,59 @@ class DeliveryWorker:
         except Exception as exc:  # a sender bug must not lose the post
             log.exception("delivery %s: sender crashed", outgoing.target)
             outcome.failure = SendFailure(f"sender error: {exc.__class__.__name__}")
-        await self._settle(outcome)
+        self._pending.append(outcome)
+        self._settle_wake.set()
 
-    async def _settle(self, outcome: Settle) -> None:
+    async def _settle_loop(self) -> None:
+        """Record finished sends as they come, a batch per transaction."""
+        while not self._settle_closing:
+            await self._settle_wake.wait()
+            self._settle_wake.clear()
+            await self._settle_pending()
+            if self._pending and not self._settle_closing:
+                # The store is down: try again after the back-off (or at once when woken).
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        self._settle_wake.wait(), max(0.05, self._health.seconds_to_wait())
+                    )
+                self._settle_wake.set()
+
+    async def _settle_pending(self) -> None:
+        """Everything pending, oldest first, in one transaction; kept on a store outage."""
+        if not self._pending or not self._health.may_try():
+            return
+        batch, self._pending = self._pending, []
         try:
-            async with self._store.transaction() as uow:
-                delay = await apply(uow, outcome, self._options.holder, self._clock())
+            delays = await self._apply_all(batch)
+        except asyncio.CancelledError:
+            self._pending = batch + self._pending
+            raise
         except Exception as error:
             if not is_outage(error):
-                raise
-            self._health.failed(error, f"settling a delivery to {outcome.outgoing.target}")
-            self._unsettled.append(outcome)  # settled first when the store is back
-            return
+                # Not the store's health: settle them one by one, so one bad outcome
+                # cannot hold the others back.
+                delays = [await self._apply_one(outcome) for outcome in batch]
+            else:
+                self._pending = batch + self._pending  # settled first when the store is back
+                self._health.failed(error, f"settling {len(batch)} delivery(ies)")
+                return
         self._health.succeeded()
-        self._count(outcome, delay)
-        if delay is not None and delay < IDLE_WAIT_S:
-            asyncio.get_running_loop().call_later(delay, self._wake.set)
+        for outcome, delay in zip(batch, delays, strict=True):
+            self._count(outcome, delay)
+            if delay is not None and delay < IDLE_WAIT_S:
+                asyncio.get_running_loop().call_later(delay, self._wake.set)
+
+    async def _apply_all(self, batch: Sequence[Settle]) -> list[float | None]:
+        async with self._store.transaction() as uow:
+            return [await apply(uow, o, self._options.holder, self._clock()) for o in batch]
+
+    async def _apply_one(self, outcome: Settle) -> float | None:
+        try:
+            return (await self._apply_all([outcome]))[0]
+        except Exception:
+            # Left `sending`: its lease expires and it goes out again with the same nonce.
+            log.exception("delivery %s: its outcome could not be recorded", outcome.outgoing.target)
+            return None
 
     def _count(self, outcome: Settle, delay: float | None) -> None:
         metrics = self._options.metrics
@@ -288,19 +336,11 @@ class DeliveryWorker:
         else:
             metrics.delivery(kind, "retried" if delay is not None else "failed")
 
-    async def _settle_unsettled(self) -> None:
-        while self._unsettled and self._health.may_try():
-            outcome = self._unsettled.pop(0)
-            before = len(self._unsettled)
-            await self._settle(outcome)
-            if len(self._unsettled) > before:
-                return  # still down: the rest waits with it
-
     async def _renew_leases(self) -> None:
         """Keep the claims of slow sends (and of sends waiting to be settled)."""
         while True:
             await asyncio.sleep(LEASE.total_seconds() / 3)
-            held = [*self._in_flight, *(o.outgoing.delivery.id for o in self._unsettled)]
+            held = [*self._in_flight, *(o.outgoing.delivery.id for o in self._pending)]
             if not held or not self._health.may_try():
                 continue
             try:
