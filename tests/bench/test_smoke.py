@@ -81,6 +81,14 @@ async def test_fan_out_bench_delivers_through_the_double_and_times_status(
 
 
 @pytest.mark.e2e
+async def test_pacing_what_if_runs_the_fan_out_at_the_rate_given(shared_dir: Path) -> None:
+    figures = await fanout.measure(channels=2, status=False, requests_per_second=47)
+    assert figures[0].key == "pacing"
+    assert all(", paced at 47/s" in figure.name for figure in figures)
+    assert "paced at 47 requests/s" in figures[0].detail
+
+
+@pytest.mark.e2e
 async def test_memory_bench_measures_a_fresh_bot_process(shared_dir: Path) -> None:
     [figure] = await memory.measure(elections=20, subscriptions=4)
     assert figure.value >= figure.extra["after_imports_mb"] > 0
