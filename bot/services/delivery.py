@@ -24,6 +24,7 @@ from bot.services.metrics import Metrics
 from bot.services.outage import StoreHealth
 from bot.services.rendering import RenderCache, Renderer
 from bot.services.settling import Settle, apply
+from bot.services.tasks import background
 from bot.store import Delivery, LiveMessage, Store, Subscription, UnitOfWork
 from bot.store.faults import is_outage
 
@@ -141,8 +142,7 @@ class DeliveryWorker:
         self._wake.set()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="delivery-worker")
-        self._task.add_done_callback(_log_crash)
+        self._task = background(self._run(), name="delivery-worker", what="delivery worker")
 
     async def stop(self, grace_s: float = 10.0) -> None:
         """Finish the sends in flight (and settle them); leave the rest queued."""
@@ -430,8 +430,3 @@ class _Context:
             other_rounds=newest.other_rounds,
             planned_at=newest.planned_at,
         )
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("delivery worker stopped", exc_info=task.exception())

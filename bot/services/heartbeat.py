@@ -10,6 +10,7 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from bot.services.tasks import background, finished
 from bot.store import Store
 from bot.store.processes import ProcessInfo, ProcessRepo
 
@@ -57,15 +58,12 @@ class Heartbeat:
         `interval_s` in the background."""
         self._stopping.clear()
         await self.beat()
-        self._task = asyncio.create_task(self._run(), name="heartbeat")
-        self._task.add_done_callback(_log_crash)
+        self._task = background(self._run(), name="heartbeat", what="heartbeat")
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await finished(self._task)
+        self._task = None
         try:
             async with self._store.transaction() as uow:
                 await ProcessRepo(uow.connection).leave(self.process.id)
@@ -108,8 +106,3 @@ class Heartbeat:
                 await asyncio.wait_for(self._stopping.wait(), self.interval_s)
             if not self._stopping.is_set():
                 await self.beat()
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("heartbeat stopped", exc_info=task.exception())

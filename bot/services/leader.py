@@ -15,6 +15,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Protocol, Self
 
+from bot.services.tasks import background, finished
 from bot.store.dedicated import DedicatedConnector, dedicated_connector
 from bot.store.urls import resolve, sqlite_file
 
@@ -123,16 +124,13 @@ class PostgresLeadership:
         checking in the background until `stop`."""
         self._stopping.clear()
         await self._step()
-        self._task = asyncio.create_task(self._run(), name="leadership")
-        self._task.add_done_callback(_log_crash)
+        self._task = background(self._run(), name="leadership", what="leadership")
 
     async def stop(self) -> None:
         """Depose (the leader's work stops first, then the lock is released) and close."""
         self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await finished(self._task)
+        self._task = None
         if self._leader:
             await self._depose("stopping")
         if self._conn is not None:
@@ -318,8 +316,3 @@ def claim_sqlite(url: str) -> SqliteProcessLock | None:
 
 def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("leadership stopped", exc_info=task.exception())

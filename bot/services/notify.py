@@ -5,7 +5,6 @@ safety poll of the delivery worker stays: a wake-up is a shortcut, never the onl
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import re
 from collections.abc import Callable, Mapping
@@ -14,6 +13,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.services.tasks import background, finished
 from bot.store.dedicated import DedicatedConnector
 
 log = logging.getLogger(__name__)
@@ -83,15 +83,12 @@ class Listener:
         self._stopping.clear()
         await self._connect()
         self._started = True  # from now on, a new connection may have missed something
-        self._task = asyncio.create_task(self._run(), name="listener")
-        self._task.add_done_callback(_log_crash)
+        self._task = background(self._run(), name="listener", what="listener")
 
     async def stop(self) -> None:
         self._stopping.set()
-        if self._task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await finished(self._task)
+        self._task = None
         self._started = False
         await self._drop()
 
@@ -179,8 +176,3 @@ def _checked(channel: str) -> str:
     if not _CHANNEL_NAME.fullmatch(channel):
         raise ValueError(f"not a channel name: {channel!r}")
     return channel
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("listener stopped", exc_info=task.exception())

@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bot.core.models import DEFAULT_LANGUAGE
 from bot.services.hub import EVERYTHING, ChangeHub
+from bot.services.tasks import background, finished
 from bot.store import Store
 from bot.web import routes as handlers
 from bot.web.chart import Charts
@@ -99,20 +100,15 @@ async def _follower(app: web.Application) -> AsyncIterator[None]:
     subscription = context.hub.subscribe()
     with contextlib.suppress(Exception):  # logged by apply; the follower retries
         await asyncio.wait_for(context.apply([EVERYTHING]), timeout=10)
-    context.follower = asyncio.create_task(context.follow(subscription), name="web-follower")
-    context.follower.add_done_callback(_log_crash)
+    context.follower = background(
+        context.follow(subscription), name="web-follower", what="web: the change follower"
+    )
     try:
         yield
     finally:
         subscription.close()
         context.follower.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await context.follower
-
-
-def _log_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        log.error("web: the change follower stopped", exc_info=task.exception())
+        await finished(context.follower)
 
 
 async def _end_streams(app: web.Application) -> None:
