@@ -14,10 +14,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from bot.store import Store
+from tests.conftest import admin_sql
 from tests.discord.cogs.fakes import make_bot, seed
 
 
@@ -64,20 +63,11 @@ def _in_a_thread(make: Callable[[], Coroutine[Any, Any, None]]) -> None:
         pool.submit(asyncio.run, make()).result()
 
 
-async def _admin(url: str, sql: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    try:
-        async with engine.connect() as conn:
-            await conn.exec_driver_sql(sql)
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="session")
 def pg_seeded(pg_url: str) -> Iterator[str]:
     """A PostgreSQL database for this session, migrated and seeded (skips without one)."""
     name = f"tallybot_cogs_{secrets.token_hex(4)}"
-    _in_a_thread(lambda: _admin(pg_url, f'CREATE DATABASE "{name}"'))
+    _in_a_thread(lambda: admin_sql(pg_url, f'CREATE DATABASE "{name}"'))
     url = make_url(pg_url).set(database=name).render_as_string(hide_password=False)
 
     async def build() -> None:
@@ -92,7 +82,7 @@ def pg_seeded(pg_url: str) -> Iterator[str]:
         _in_a_thread(build)
         yield url
     finally:
-        _in_a_thread(lambda: _admin(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _in_a_thread(lambda: admin_sql(pg_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
