@@ -38,6 +38,7 @@ from bot.feeds.parsers.native_checks import (
     report_repeats,
     texts_are_clean,
 )
+from bot.feeds.parsers.native_delta import parse_delta
 from bot.feeds.parsers.native_election import dotted, validate_election
 from bot.feeds.parsers.native_models import (
     CHOICE_KEYS,
@@ -60,6 +61,16 @@ def parse_native(body: bytes, ctx: ParseContext) -> ParseResult:
     """Feed v1 bytes to tallies. Raises ParseError when the document itself is unusable;
     an election that breaks the schema or a hand-fed check is skipped with a problem naming
     it, the key path, the value and the fix."""
+    body = body.removeprefix(codecs.BOM_UTF8)
+    delta = parse_delta(body, ctx)
+    if delta is not None:
+        return delta
+    return parse_full(body, ctx)
+
+
+def parse_full(body: bytes, ctx: ParseContext) -> ParseResult:
+    """The whole document validated, built and checked, with no memo: what `parse_delta`
+    must equal, and what decides every document it is unsure of."""
     body = body.removeprefix(codecs.BOM_UTF8)
     problems = Problems()
     try:
