@@ -58,7 +58,9 @@ EDITS: dict[str, Any] = {
 
 # Mutations of the document itself.
 DOCUMENT_EDITS: dict[str, Any] = {
-    "time": lambda doc, n: doc.update(updated_at=f"2024-04-0{n % 9 + 1}T10:00:00Z"),
+    "time": lambda doc, n: doc.update(updated_at=f"2024-04-0{n % 3 + 1}T10:00:00Z"),
+    "same time elsewhere": lambda doc, n: doc.update(updated_at="2024-04-01T11:00:00+01:00"),
+    "same time in UTC": lambda doc, n: doc.update(updated_at="2024-04-01T10:00:00Z"),
     "bad time": lambda doc, n: doc.update(updated_at="soon"),
     "no time": lambda doc, n: doc.pop("updated_at", None),
     "source": lambda doc, n: doc.update(source=f"union {n % 2}"),
@@ -137,7 +139,9 @@ def test_the_delta_parse_equals_the_full_parse(
             apply(doc, action, name, n)
         body = RAW_EDITS[raw_edit](json.dumps(doc, indent=indent, ensure_ascii=False))
         data = body.encode()
-        assert delta_outcome(data, ctx) == outcome(data, ctx)
+        delta, full = delta_outcome(data, ctx), outcome(data, ctx)
+        assert delta == full
+        assert repr(delta) == repr(full)  # equal times in other offsets compare equal
 
 
 @pytest.mark.parametrize("indent", [None, 2])
@@ -164,3 +168,12 @@ def test_the_memo_keeps_only_the_last_document() -> None:
     memo = native_delta._memos[ctx.source_id]
     assert len(memo.entries) == 50
     assert {entry.key[0] for entry in memo.entries.values()} == {f"e{i}" for i in range(100, 150)}
+
+
+def test_the_same_time_in_another_offset_is_not_the_same_document_time() -> None:
+    ctx = ParseContext(f"delta-{next(_feeds)}")
+    doc: dict[str, Any] = {"feed_version": 1, "elections": [election(i) for i in range(3)]}
+    for stamp in ("2024-04-01T10:00:00Z", "2024-04-01T11:00:00+01:00"):
+        body = json.dumps({**doc, "updated_at": stamp}).encode()
+        delta = native_delta.parse_delta(body, ctx)
+        assert repr(delta) == repr(parse_full(body, ctx))

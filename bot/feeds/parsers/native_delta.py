@@ -18,7 +18,6 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime
 
 from pydantic import ValidationError
 
@@ -62,7 +61,9 @@ class _Entry:
     key: Key
     keys: int  # keys of its objects, for the repeated-key check
     checked: Checked
-    doc_time: datetime | None  # the document's time when it was checked
+    # The document's `updated_at` as written when it was checked (the text, not the time:
+    # 10:00Z and 11:00+01:00 are equal times, yet tallies carrying either differ).
+    doc_stamp: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +118,7 @@ class _Delta:
         self.ctx = ctx
         self.problems = Problems()
         self.doc_time = document_time(head, self.problems)
+        self.doc_stamp = head.get("updated_at")
         self.label = label_of(head, self.problems)
         same_label = memo is not None and memo.label == self.label
         self.known = memo.entries if memo is not None and same_label else {}
@@ -129,12 +131,12 @@ class _Delta:
         built: list[tuple[Key, ParsedTally]] = []
         places: dict[Key, list[int]] = {}
         repeated: list[Key] = []
-        known, seen, doc_time = self.known, self.seen, self.doc_time
+        known, seen, doc_stamp = self.known, self.seen, self.doc_stamp
         for index, text in enumerate(texts):
             if index % DEADLINE_EVERY == 0:
                 self.ctx.check_deadline()
             entry = known.get(text)
-            if entry is None or (entry.doc_time != doc_time and not entry.checked.own_time):
+            if entry is None or (entry.doc_stamp != doc_stamp and not entry.checked.own_time):
                 entry = seen.get(text) or self._fresh(text)
             seen[text] = entry
             self.keys += entry.keys
@@ -162,7 +164,7 @@ class _Delta:
         clean = "\\" not in text and "\x7f" not in text and text.isascii()
         checked = check_election(item, self.doc_time, self.label, self.ctx.source_id, clean)
         key = (item["id"], item.get("round", DEFAULT_ROUND))
-        return _Entry(key, keys, checked, self.doc_time)
+        return _Entry(key, keys, checked, self.doc_stamp)
 
 
 class _Walk:
