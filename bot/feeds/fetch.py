@@ -284,7 +284,8 @@ async def _read_capped(
     if length is not None and length > max_bytes:
         response.close()
         raise _Stop(_too_large(url, max_bytes, f"it announces {length:,} bytes"))
-    if known is not None and length is not None and length != len(known.body):
+    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    if known is not None and length is not None and not encoded and length != len(known.body):
         known = None  # cannot be the same body: hash from the first byte
     reader = _BodyReader(known)
     total = 0

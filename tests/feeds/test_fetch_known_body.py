@@ -117,3 +117,49 @@ async def test_the_cap_holds_when_the_body_is_known(
     over = await fetcher.fetch(source(url, max_bytes=len(BIG) - 1), None)
     assert isinstance(over, FetchFailure)
     assert "max_bytes" in over.reason
+
+
+class _CountingSha256:
+    """hashlib as the fetcher sees it, counting the bytes it hashes."""
+
+    def __init__(self) -> None:
+        self.hashed = 0
+
+    def sha256(self, data: bytes = b"") -> object:
+        counter = self
+        inner = hashlib.sha256(data)
+        counter.hashed += len(data)
+
+        class Hash:
+            def update(self, more: bytes) -> None:
+                counter.hashed += len(more)
+                inner.update(more)
+
+            def hexdigest(self) -> str:
+                return inner.hexdigest()
+
+        return Hash()
+
+
+@pytest.mark.parametrize("compressed", [False, True])
+async def test_an_unchanged_body_is_not_hashed(
+    serve: Serve, session: aiohttp.ClientSession, monkeypatch: pytest.MonkeyPatch, compressed: bool
+) -> None:
+    async def feed(request: web.Request) -> web.Response:
+        response = web.Response(body=BIG)
+        if compressed:
+            response.enable_compression(web.ContentCoding.gzip)
+        return response
+
+    app = web.Application()
+    app.router.add_get("/feed", feed)
+    url = (await serve(app)) / "feed"
+    counting = _CountingSha256()
+    monkeypatch.setattr("bot.feeds.fetch.hashlib", counting)
+    fetcher = Fetcher(session, user_agent(None))
+    first = await fetcher.fetch(source(url), None)
+    assert isinstance(first, Document)
+    assert counting.hashed == len(BIG)
+    again = await fetcher.fetch(source(url), first.validators)
+    assert again == Unchanged(Validators(None, None, sha(BIG)), "same-hash")
+    assert counting.hashed == len(BIG)
