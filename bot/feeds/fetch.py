@@ -28,7 +28,6 @@ from bot.feeds.redirects import MAX_REDIRECTS, RedirectPolicy, parse_address
 
 log = logging.getLogger(__name__)
 
-CHUNK = 64 * 1024
 MAX_RETRY_AFTER_S = 24 * 3600.0
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
@@ -84,6 +83,9 @@ class Fetcher:
         self._resolver = resolver
         self._max_redirects = max_redirects
         self._clock = clock  # wall clock, for Retry-After dates
+        # Each feed's last body read and its hash: a body equal to it byte for byte is
+        # recognised by comparing (memcmp) as it arrives, far cheaper than hashing it.
+        self._bodies: dict[str, _Known] = {}
 
     async def fetch(self, source: FeedSource, previous: Validators | None) -> FetchResult:
         """Fetch `source`; `previous` holds the validators of its last good document."""
@@ -93,7 +95,8 @@ class Fetcher:
             return FetchFailure(f"feed {source.id}: its URL cannot be read")
         try:
             if url.scheme == "file":
-                body = await self._read_file(url, source.max_bytes)
+                data = await self._read_file(url, source.max_bytes)
+                body = self._remember(source, _digested(data, self._bodies.get(source.id)))
                 return _result(body, None, None, None, None, previous)
             if url.scheme not in ("http", "https") or not url.host:
                 return FetchFailure(f"feed {source.id}: unsupported URL {url.scheme}://…")
@@ -214,7 +217,8 @@ class Fetcher:
                     retry_after_s=self._retry_after(response.headers.get("Retry-After")),
                 )
             )
-        body = await _read_capped(url, response, source.max_bytes)
+        known = self._bodies.get(source.id)
+        body = self._remember(source, await _read_capped(url, response, source.max_bytes, known))
         return _result(
             body,
             response.headers.get("ETag"),
@@ -223,6 +227,10 @@ class Fetcher:
             str(url),
             previous,
         )
+
+    def _remember(self, source: FeedSource, body: _Known) -> _Known:
+        self._bodies[source.id] = body
+        return body
 
     def _retry_after(self, value: str | None) -> float | None:
         """Retry-After as seconds: a number of seconds, or an HTTP date."""
@@ -267,21 +275,82 @@ def _redirect_target(url: URL, response: aiohttp.ClientResponse, visited: set[UR
     return target
 
 
-async def _read_capped(url: URL, response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
-    """The body, read in chunks; stops (and drops the connection) past `max_bytes`."""
+async def _read_capped(
+    url: URL, response: aiohttp.ClientResponse, max_bytes: int, known: _Known | None
+) -> _Known:
+    """The body and its hash, read in chunks; stops (and drops the connection) past
+    `max_bytes`. `known` is the feed's previous body, compared against as chunks arrive."""
     length = response.content_length
     if length is not None and length > max_bytes:
         response.close()
         raise _Stop(_too_large(url, max_bytes, f"it announces {length:,} bytes"))
-    chunks: list[bytes] = []
+    encoded = response.headers.get("Content-Encoding", "identity").lower() != "identity"
+    if known is not None and length is not None and not encoded and length != len(known.body):
+        known = None  # cannot be the same body: hash from the first byte
+    reader = _BodyReader(known)
     total = 0
-    async for chunk in response.content.iter_chunked(CHUNK):
+    # Whatever the connection has buffered, as it is: fixed-size chunks would cut (copy)
+    # aiohttp's buffers once more; the cap is checked after every one all the same.
+    async for chunk in response.content.iter_any():
         total += len(chunk)
         if total > max_bytes:
             response.close()
             raise _Stop(_too_large(url, max_bytes, f"stopped after {total:,} bytes"))
-        chunks.append(chunk)
-    return b"".join(chunks)
+        reader.add(chunk)
+    return reader.finish()
+
+
+class _Known:
+    """A body and its sha256 (hex)."""
+
+    __slots__ = ("body", "digest")
+
+    def __init__(self, body: bytes, digest: str) -> None:
+        self.body = body
+        self.digest = digest
+
+
+class _BodyReader:
+    """A body arriving in chunks. While it matches the previous body byte for byte nothing
+    is kept or hashed (an unchanged feed costs a memcmp, no hash and no join); from the
+    first difference on, the body is kept and hashed as it arrives."""
+
+    def __init__(self, known: _Known | None) -> None:
+        self._known = known
+        self._matched = 0  # bytes of `known.body` matched so far
+        self._chunks: list[bytes] = []
+        self._hash = hashlib.sha256()
+
+    def add(self, chunk: bytes) -> None:
+        if self._known is not None:
+            if self._known.body.startswith(chunk, self._matched):
+                self._matched += len(chunk)
+                return
+            self._diverge(self._known)
+        self._hash.update(chunk)
+        self._chunks.append(chunk)
+
+    def _diverge(self, known: _Known) -> None:
+        """Differs from the previous body: what matched is this body's start."""
+        head = known.body[: self._matched]
+        self._hash.update(head)
+        self._chunks.append(head)
+        self._known = None
+
+    def finish(self) -> _Known:
+        known = self._known
+        if known is not None:
+            if self._matched == len(known.body):
+                return known
+            self._diverge(known)  # a shorter body: the previous one's start only
+        return _Known(b"".join(self._chunks), self._hash.hexdigest())
+
+
+def _digested(body: bytes, known: _Known | None) -> _Known:
+    """`body` with its hash, taken from `known` when it is the same body."""
+    if known is not None and known.body == body:
+        return known
+    return _Known(body, hashlib.sha256(body).hexdigest())
 
 
 def _read_file_capped(path: Path, max_bytes: int) -> bytes:
@@ -306,7 +375,7 @@ def _replace_etag(validators: Validators, etag: str | None) -> Validators:
 
 
 def _result(
-    body: bytes,
+    body: _Known,
     etag: str | None,
     last_modified: str | None,
     content_type: str | None,
@@ -314,9 +383,8 @@ def _result(
     previous: Validators | None,
 ) -> FetchResult:
     """A Document, or Unchanged when the body hashes as the last one did."""
-    digest = hashlib.sha256(body).hexdigest()
-    validators = Validators(etag, last_modified, digest)
-    if previous is not None and previous.content_hash == digest:
+    validators = Validators(etag, last_modified, body.digest)
+    if previous is not None and previous.content_hash == body.digest:
         return Unchanged(validators, "same-hash")
-    log.debug("new document: %d bytes, sha256 %s", len(body), digest[:12])
-    return Document(body, validators, content_type, final_url)
+    log.debug("new document: %d bytes, sha256 %s", len(body.body), body.digest[:12])
+    return Document(body.body, validators, content_type, final_url)

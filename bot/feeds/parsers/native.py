@@ -10,10 +10,6 @@ defines it (NaN, Infinity) or repeats a key in one object (DESIGN §4).
 from __future__ import annotations
 
 import codecs
-import json
-import re
-from collections.abc import Iterator
-from datetime import datetime
 from typing import Any
 
 import pydantic_core
@@ -29,15 +25,21 @@ from bot.feeds.base import (
     UnavailablePage,
 )
 from bot.feeds.parsers import handfed
-from bot.feeds.parsers.handfed import Finding
-from bot.feeds.parsers.native_election import (
-    choices_of,
-    dotted,
-    handfed_findings,
-    timestamp,
-    to_parsed,
-    validate_election,
+from bot.feeds.parsers.native_checks import (
+    Key,
+    Problems,
+    check_election,
+    document_time,
+    keys_are_unique,
+    label_of,
+    problems_of,
+    raise_on_repeated_key,
+    record,
+    report_repeats,
+    texts_are_clean,
 )
+from bot.feeds.parsers.native_delta import parse_delta
+from bot.feeds.parsers.native_election import dotted, validate_election
 from bot.feeds.parsers.native_models import (
     CHOICE_KEYS,
     DOCUMENT_KEYS,
@@ -50,10 +52,7 @@ from bot.feeds.parsers.native_models import (
     head_adapter,
 )
 
-MAX_PROBLEMS_PER_ELECTION = 5
 DEADLINE_EVERY = 256  # elections between two looks at the clock
-_WHITESPACE_COLON = re.compile(rb'"\s+:')
-Key = tuple[str, str]
 _ELECTION_KEYS = frozenset(ELECTION_KEYS)
 _CHOICE_KEYS = frozenset(CHOICE_KEYS)
 
@@ -63,39 +62,30 @@ def parse_native(body: bytes, ctx: ParseContext) -> ParseResult:
     an election that breaks the schema or a hand-fed check is skipped with a problem naming
     it, the key path, the value and the fix."""
     body = body.removeprefix(codecs.BOM_UTF8)
-    problems = _Problems()
+    delta = parse_delta(body, ctx)
+    if delta is not None:
+        return delta
+    return parse_full(body, ctx)
+
+
+def parse_full(body: bytes, ctx: ParseContext) -> ParseResult:
+    """The whole document validated, built and checked, with no memo: what `parse_delta`
+    must equal, and what decides every document it is unsure of."""
+    body = body.removeprefix(codecs.BOM_UTF8)
+    problems = Problems()
     try:
         document = document_adapter().validate_json(body)
     except ValidationError:
         return _slow(body, ctx, problems)
     head: DocumentHead = document
     entries = list(enumerate(document["elections"]))
-    result = _build(head, entries, {}, ctx, problems, texts_clean=_texts_are_clean(body))
-    if not _keys_are_unique(body, result.keys + len(document)):
-        _raise_on_repeated_key(body)
+    result = _build(head, entries, {}, ctx, problems, texts_clean=texts_are_clean(body))
+    if not keys_are_unique(body, result.keys + len(document)):
+        raise_on_repeated_key(body)
     return result.parse_result
 
 
-class _Problems:
-    """Problems in document order: the document's own first, then each election's by its
-    index (whichever pass found them), then the repeated (election, round)s."""
-
-    DOCUMENT, REPEATS = -1, MAX_ELECTIONS + 1
-
-    def __init__(self) -> None:
-        self._found: list[tuple[int, Problem]] = []
-
-    def add(self, index: int, problem: Problem) -> None:
-        self._found.append((index, problem))
-
-    def extend(self, index: int, problems: Iterator[Problem]) -> None:
-        self._found.extend((index, problem) for problem in problems)
-
-    def ordered(self) -> tuple[Problem, ...]:
-        return tuple(problem for _, problem in sorted(self._found, key=lambda pair: pair[0]))
-
-
-def _slow(body: bytes, ctx: ParseContext, problems: _Problems) -> ParseResult:
+def _slow(body: bytes, ctx: ParseContext, problems: Problems) -> ParseResult:
     """The document as Python values: the elections without their extensions validated in
     one call; those that fail, again one by one for their reasons (`validate_election`)."""
     raw = load_json(body)
@@ -120,8 +110,8 @@ def _slow(body: bytes, ctx: ParseContext, problems: _Problems) -> ParseResult:
             ctx.check_deadline()
         _, findings = validate_election(item)
         rejected[index] = _raw_key(item)
-        problems.extend(index, _problems(index, _raw_id(item), findings))
-    clean = _texts_are_clean(body)
+        problems.extend(index, problems_of(index, _raw_id(item), findings))
+    clean = texts_are_clean(body)
     return _build(head, entries, rejected, ctx, problems, texts_clean=clean).parse_result
 
 
@@ -158,13 +148,13 @@ def _build(
     entries: list[tuple[int, ElectionModel]],
     rejected: dict[int, Key | None],
     ctx: ParseContext,
-    problems: _Problems,
+    problems: Problems,
     *,
     texts_clean: bool,
 ) -> _Built:
     """Check and build each valid election; skip every (election, round) given twice."""
-    doc_time = _document_time(head, problems)
-    label = _label(head, problems)
+    doc_time = document_time(head, problems)
+    label = label_of(head, problems)
     built: list[tuple[Key, int, ParsedTally]] = []
     places: dict[Key, list[int]] = {}
     for index, key in rejected.items():
@@ -180,54 +170,13 @@ def _build(
             places[key].append(index)
             continue
         places[key] = [index]
-        parsed = _checked(index, item, doc_time, label, ctx.source_id, problems, texts_clean)
+        checked = check_election(item, doc_time, label, ctx.source_id, texts_clean)
+        parsed = record(index, item["id"], checked, problems)
         if parsed is not None:
             built.append((key, index, parsed))
-    repeated = {key for key, where in places.items() if len(where) > 1}
-    for key in repeated:
-        where = [f"elections[{i}]" for i in sorted(places[key])]
-        message = handfed.duplicate_message(key[0], key[1], where)
-        problems.add(_Problems.REPEATS, Problem(key[0], "round", message))
+    repeated = report_repeats(places, problems)
     tallies = tuple(parsed for key, _, parsed in built if key not in repeated)
     return _Built(ParseResult(tallies, problems.ordered()), keys)
-
-
-def _checked(
-    index: int,
-    item: ElectionModel,
-    doc_time: datetime | None,
-    label: str | None,
-    source_id: str,
-    problems: _Problems,
-    texts_clean: bool,
-) -> ParsedTally | None:
-    """One valid election through the hand-fed checks: its tally, or None when skipped."""
-    choices = choices_of(item)
-    findings = handfed_findings(item, choices, texts_clean=texts_clean)
-    if findings:
-        problems.extend(index, _problems(index, item["id"], findings))
-        if not all(finding.keeps for finding in findings):
-            return None
-    when = doc_time
-    stamp = item.get("updated_at")
-    if stamp is not None:
-        own = timestamp(stamp)
-        if own is None:
-            problems.add(index, _bad_time(item["id"], f"elections[{index}]", stamp))
-        else:
-            when = own
-    return to_parsed(item, choices, when, label, source_id)
-
-
-def _problems(index: int, election: str | None, findings: list[Finding]) -> Iterator[Problem]:
-    for finding in findings[:MAX_PROBLEMS_PER_ELECTION]:
-        error = f"elections[{index}]: {finding.message}"
-        if not finding.keeps:
-            error += " (election skipped)"
-        yield Problem(election, finding.path or None, error)
-    if len(findings) > MAX_PROBLEMS_PER_ELECTION:
-        more = len(findings) - MAX_PROBLEMS_PER_ELECTION
-        yield Problem(election, None, f"elections[{index}]: {more} more problems")
 
 
 def _raw_id(raw: object) -> str | None:
@@ -257,8 +206,8 @@ def load_json(body: bytes) -> dict[str, Any]:
         raise ParseError(_not_json_message(body, exc)) from None
     if not isinstance(raw, dict):
         raise ParseError(f"the feed is a JSON {_json_type(raw)}, not an object")
-    if not _keys_are_unique(body, _count_keys(raw)):
-        _raise_on_repeated_key(body)
+    if not keys_are_unique(body, _count_keys(raw)):
+        raise_on_repeated_key(body)
     if "elections" not in raw:
         raise ParseError("the feed has no `elections` list: not a feed v1 document")
     if not isinstance(raw["elections"], list):
@@ -310,47 +259,7 @@ def _count_keys(tree: object) -> int:
     return count
 
 
-def _texts_are_clean(body: bytes) -> bool:
-    """True when no string of the document can hold a control character or an override:
-    JSON refuses raw control characters below U+0020, so the others need an escape, DEL,
-    or a byte beyond ASCII. Three scans in C, a fraction of a millisecond for megabytes."""
-    return b"\\" not in body and b"\x7f" not in body and body.isascii()
-
-
-def _keys_are_unique(body: bytes, parsed_keys: int) -> bool:
-    """True when the document cannot have repeated a key: its parse kept as many keys as the
-    bytes hold. Every key is followed by a colon, so colons >= keys >= parsed keys, and one
-    byte count settles the common case; strings with colons (times, URLs) need a second
-    look: with no escaped quote every `":` ends a key or opens a string, and a key spaced
-    from its colon is found by a search. False means "look closer", not "repeated"."""
-    if body.count(b":") == parsed_keys:
-        return True
-    return (
-        b'\\"' not in body
-        and _WHITESPACE_COLON.search(body) is None
-        and body.count(b'":') == parsed_keys
-    )
-
-
-def _raise_on_repeated_key(body: bytes) -> None:
-    """The exact check, in Python: ParseError naming the first key given twice in one
-    object; returns when there is none."""
-
-    def unique(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        found: dict[str, Any] = {}
-        for key, value in pairs:
-            if key in found:
-                raise ParseError(
-                    f"the feed gives the key `{handfed.quote(key)[1:-1]}` twice in one "
-                    "object: JSON keys must be unique (which value was meant is unknown)"
-                )
-            found[key] = value
-        return found
-
-    json.loads(body.decode("utf-8", errors="replace"), object_pairs_hook=unique)
-
-
-def _head(raw: dict[str, Any], problems: _Problems) -> DocumentHead:
+def _head(raw: dict[str, Any], problems: Problems) -> DocumentHead:
     """The document's own keys; an unknown one is a problem and the document goes on."""
     known: dict[str, Any] = {}
     for key, value in raw.items():
@@ -360,41 +269,9 @@ def _head(raw: dict[str, Any], problems: _Problems) -> DocumentHead:
             known[key] = value
         else:
             finding = handfed.unknown_key(key, key, DOCUMENT_KEYS, "a feed v1 document")
-            problems.add(_Problems.DOCUMENT, Problem(None, key, f"{finding.message} (ignored)"))
+            problems.add(Problems.DOCUMENT, Problem(None, key, f"{finding.message} (ignored)"))
     try:
         return head_adapter().validate_python(known)
     except ValidationError as exc:
         error = exc.errors()[0]
         raise ParseError(f"document key `{dotted(error['loc'])}`: {error['msg']}") from None
-
-
-def _document_time(head: DocumentHead, problems: _Problems) -> datetime | None:
-    stamp = head.get("updated_at")
-    if stamp is None:
-        return None
-    when = timestamp(stamp)
-    if when is None:
-        problems.add(_Problems.DOCUMENT, _bad_time(None, "the document", stamp))
-    return when
-
-
-def _bad_time(election: str | None, where: str, stamp: str) -> Problem:
-    return Problem(
-        election,
-        "updated_at",
-        f"{where}: {handfed.quote(stamp)} is not an RFC 3339 date-time such as "
-        "2022-03-31T23:05:00Z: ignored",
-    )
-
-
-def _label(head: DocumentHead, problems: _Problems) -> str | None:
-    """The publisher's name for posts; one with control characters is not shown."""
-    source = head.get("source")
-    if source is None or source.isprintable():
-        return source
-    finding = handfed.text_finding("source", source)
-    if finding is None:
-        return source
-    problem = Problem(None, "source", f"{finding.message} (not shown in posts)")
-    problems.add(_Problems.DOCUMENT, problem)
-    return None
