@@ -1,0 +1,50 @@
+"""A CSV document cut into the raw text of each record, exactly where `csv.reader` (excel
+dialect, as the CSV parsers use it) would cut it, without reading the cells.
+
+A big feed changes in a handful of records between two polls: the parsers key what they
+remember by a record's text, so an unchanged record costs a dictionary lookup instead of a
+pass of the csv module over its cells. Only a line with a quote in it can run on to the
+next line (a quoted cell with a line break), and only there is the csv module asked where
+the record ends; a record's cells are read again from its text alone (`cells`), which
+gives what the whole-document reader gives, since the reader starts each record afresh."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+
+def split_records(text: str) -> list[str]:
+    """Each record's raw text, line breaks included, in order; an empty line is a record
+    (`csv.reader` yields `[]` for it), as is an unfinished quoted cell at the end."""
+    # The lines the reader reads: StringIO(newline="") cuts at \n, \r and \r\n, as given.
+    lines = io.StringIO(text, newline="").readlines()
+    if '"' not in text:
+        return lines
+    records: list[str] = []
+    rest = iter(lines)
+    for line in rest:
+        records.append(_quoted_record(line, rest) if '"' in line else line)
+    return records
+
+
+def _quoted_record(first: str, rest: Iterator[str]) -> str:
+    """The record that starts with `first`, taking from `rest` the lines its quoted cells
+    run on to (the reader reads a line only when the record needs it)."""
+    taken = [first]
+
+    def source() -> Iterator[str]:
+        yield first
+        for line in rest:
+            taken.append(line)
+            yield line
+
+    next(csv.reader(source(), strict=False), None)
+    return "".join(taken)
+
+
+def cells(record: str) -> list[str]:
+    """A record's cells, as the whole-document reader gives them; raises csv.Error as it
+    would (a cell past the field size limit)."""
+    return next(csv.reader(io.StringIO(record, newline=""), strict=False), [])

@@ -1,0 +1,172 @@
+"""The records of an `nlrb-csv` file read case by case, reusing the feed's previous parse.
+
+Between two polls of a big export a handful of its thousands of cases change. Everything
+`build_tallies` works out for a case (rows merged, rounds numbered, the latest tally, the
+choices) depends only on that case's records, their numbers (problems name the row) and
+the context, as long as no election takes records from two cases (a configured identity
+could; then the whole file is built at once). So a case whose records are the same text at
+the same numbers as last time gives what it gave last time, and only the others are read.
+Each feed remembers its last parse only: memory stays flat, whatever the history."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from bot.core.models import Election
+from bot.feeds.base import ParseContext, ParseResult
+from bot.feeds.parsers.csv_records import cells
+from bot.feeds.parsers.nlrb_fields import MAX_VALUE, RawRecord, clean
+from bot.feeds.parsers.nlrb_tallies import Built, build_numbered, combine
+
+Columns = dict[int, tuple[str, str]]  # column index -> (canonical field, header as written)
+FEEDS_REMEMBERED = 64  # feeds whose last parse is kept (a bot follows a few)
+DEADLINE_EVERY = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Values:
+    """One record's cells by canonical field, and the case it belongs to."""
+
+    values: dict[str, str]
+    case: str
+
+    def record(self, number: int, labels: dict[str, str]) -> RawRecord:
+        # A cell missing from a short row is as blank as an empty one; a column missing
+        # from the header is unknown (`labels` holds the header's columns).
+        return RawRecord(f"row {number}", self.values, labels, absent_votes_are_zero=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """What one case's records gave: (number, raw text) of each, and the build."""
+
+    rows: tuple[tuple[int, str], ...]
+    built: Built
+
+
+@dataclass(slots=True)
+class Memo:
+    """A feed's last parse: valid for the same header lines and configured identities."""
+
+    header: list[str]
+    identities: dict[tuple[str, str], Election]
+    records: dict[str, Values | None] = field(default_factory=dict)  # None: a blank row
+    cases: dict[str, Case] = field(default_factory=dict)
+
+
+_memos: OrderedDict[str, Memo] = OrderedDict()
+_lock = threading.Lock()  # parses of different feeds run in worker threads
+
+
+def read_cases(
+    header: list[str], records: list[str], columns: Columns, ctx: ParseContext
+) -> ParseResult:
+    """The tallies of the records after the header (numbered from 1), as `build_tallies`
+    gives them for the whole file."""
+    memo = Memo(header, dict(ctx.identities))
+    previous = _recall(ctx.source_id, memo)
+    labels = {name: label for name, label in columns.values()}  # shared: records only read it
+    wanted = [(index, name) for index, (name, _) in columns.items()]
+    grouped: dict[str, list[tuple[int, str]]] = {}
+    for number, text in enumerate(records, start=1):
+        if number % DEADLINE_EVERY == 0:
+            ctx.check_deadline()
+        values = _values(text, memo.records, previous.records, wanted)
+        if values is not None:
+            grouped.setdefault(values.case, []).append((number, text))
+    for case, numbered in grouped.items():
+        rows = tuple(numbered)
+        known = previous.cases.get(case)
+        if known is None or known.rows != rows:
+            known = Case(rows, _build(rows, memo.records, labels, ctx))
+        memo.cases[case] = known
+    if _shared_elections(memo.cases):
+        memo.cases = {}  # nothing to reuse next time: each case's build was not its own
+        every = sorted(row for case in grouped.values() for row in case)
+        result = combine([_build(every, memo.records, labels, ctx)])
+    else:
+        result = combine(case.built for case in memo.cases.values())
+    _keep(ctx.source_id, memo)
+    return result
+
+
+def _values(
+    text: str,
+    records: dict[str, Values | None],
+    previous: dict[str, Values | None],
+    wanted: list[tuple[int, str]],
+) -> Values | None:
+    """A record's values: from this parse or the last one when its text is the same."""
+    if text in records:
+        return records[text]
+    values = previous[text] if text in previous else _read(text, wanted)
+    records[text] = values
+    return values
+
+
+def _read(text: str, wanted: list[tuple[int, str]]) -> Values | None:
+    row = cells(text)
+    if not any(row) or not "".join(row).strip():
+        return None
+    width = len(row)
+    values = {name: row[index][:MAX_VALUE] for index, name in wanted if index < width}
+    # As read_row reads the case number; a record without one is a case of its own kind.
+    return Values(values, (clean(values.get("case")) or "").upper())
+
+
+def _build(
+    rows: tuple[tuple[int, str], ...] | list[tuple[int, str]],
+    records: dict[str, Values | None],
+    labels: dict[str, str],
+    ctx: ParseContext,
+) -> Built:
+    return build_numbered(_numbered(rows, records, labels), ctx)
+
+
+def _numbered(
+    rows: tuple[tuple[int, str], ...] | list[tuple[int, str]],
+    records: dict[str, Values | None],
+    labels: dict[str, str],
+) -> Iterator[tuple[int, RawRecord]]:
+    for number, text in rows:
+        values = records[text]
+        assert values is not None  # blank rows are never grouped
+        yield number, values.record(number, labels)
+
+
+def _shared_elections(cases: dict[str, Case]) -> bool:
+    """Whether an election has tallies from two cases (configured identities can say so)."""
+    seen: set[str] = set()
+    for case in cases.values():
+        elections = case.built.elections
+        if not seen.isdisjoint(elections):
+            return True
+        seen |= elections
+    return False
+
+
+def _recall(source_id: str, current: Memo) -> Memo:
+    """The feed's last parse when it still applies (same header lines, same configured
+    identities), else an empty one."""
+    with _lock:
+        memo = _memos.get(source_id)
+    if memo is None or memo.header != current.header or memo.identities != current.identities:
+        return Memo(current.header, {})
+    return memo
+
+
+def _keep(source_id: str, memo: Memo) -> None:
+    with _lock:
+        _memos[source_id] = memo
+        _memos.move_to_end(source_id)
+        while len(_memos) > FEEDS_REMEMBERED:
+            _memos.popitem(last=False)
+
+
+def forget() -> None:
+    """Drop every feed's memo (tests compare against a fresh parse)."""
+    with _lock:
+        _memos.clear()

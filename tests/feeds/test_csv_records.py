@@ -1,0 +1,27 @@
+"""csv_records cuts a document where csv.reader does, and reads each record's cells as it."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.feeds.parsers.csv_records import cells, split_records
+
+# The characters that decide where a record ends: quotes, delimiters, every line break.
+PIECES = st.sampled_from(["a", "b", ",", '"', '""', "\n", "\r", "\r\n", " ", 'x"y'])
+
+
+@given(st.lists(PIECES, max_size=40).map("".join))
+def test_records_are_the_readers(text: str) -> None:
+    records = split_records(text)
+    assert "".join(records) == text
+    expected = list(csv.reader(io.StringIO(text, newline=""), strict=False))
+    assert [cells(record) for record in records] == expected
+
+
+def test_a_quoted_line_break_stays_in_its_record() -> None:
+    text = 'a,"one\r\ntwo",b\r\nc\n'
+    assert split_records(text) == ['a,"one\r\ntwo",b\r\n', "c\n"]
