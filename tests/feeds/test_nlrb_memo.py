@@ -17,6 +17,7 @@ from bot.core.models import Election
 from bot.feeds.base import ParseContext, ParseResult
 from bot.feeds.parsers import nlrb_memo
 from bot.feeds.parsers.csv_records import cells, split_records
+from bot.feeds.parsers.last_parse import FEEDS_REMEMBERED
 from bot.feeds.parsers.nlrb_csv import _decode, _header, parse_nlrb_csv
 from bot.feeds.parsers.nlrb_fields import MAX_VALUE, RawRecord, canonical
 from bot.feeds.parsers.nlrb_tallies import build_tallies
@@ -129,7 +130,8 @@ def test_the_memo_holds_the_last_parse_only(files: list[bytes]) -> None:
     ctx = ParseContext(f"memo-{next(_counter)}")
     for _ in range(5):
         parse_nlrb_csv(body, ctx)
-        memo = nlrb_memo._memos[ctx.source_id]
+        memo = nlrb_memo.memos.get(ctx.source_id)
+        assert memo is not None
         assert len(memo.records) <= len(split_records(_decode(body)))
         body = mutated(body, rnd)
-    assert len(nlrb_memo._memos) <= nlrb_memo.FEEDS_REMEMBERED
+    assert len(nlrb_memo.memos) <= FEEDS_REMEMBERED

@@ -4,15 +4,23 @@ dialect, as the CSV parsers use it) would cut it, without reading the cells.
 A big feed changes in a handful of records between two polls: the parsers key what they
 remember by a record's text, so an unchanged record costs a dictionary lookup instead of a
 pass of the csv module over its cells. Only a line with a quote in it can run on to the
-next line (a quoted cell with a line break), and only there is the csv module asked where
-the record ends; a record's cells are read again from its text alone (`cells`), which
-gives what the whole-document reader gives, since the reader starts each record afresh."""
+next line (a quoted cell with a line break), and only for a line whose quotes are not plain
+(`_WHOLE_LINE`) is the csv module asked where the record ends; a record's cells are read
+again from its text alone (`cells`), which gives what the whole-document reader gives,
+since the reader starts each record afresh."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
+
+# A line whose every quote opens a cell, is doubled inside it or closes it before a comma or
+# the line's end: the reader ends its record there, so the line is one whole record. Any
+# other line with a quote (a cell that runs on, a stray quote) is left to the csv module.
+_CELL = r'(?:[^",\r\n]*|"(?:[^"]|"")*")'
+_WHOLE_LINE = re.compile(rf"{_CELL}(?:,{_CELL})*\r?\n?")
 
 
 def split_records(text: str) -> list[str]:
@@ -25,7 +33,9 @@ def split_records(text: str) -> list[str]:
     records: list[str] = []
     rest = iter(lines)
     for line in rest:
-        records.append(_quoted_record(line, rest) if '"' in line else line)
+        if '"' in line and not _WHOLE_LINE.fullmatch(line):
+            line = _quoted_record(line, rest)
+        records.append(line)
     return records
 
 

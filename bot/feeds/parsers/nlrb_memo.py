@@ -10,19 +10,17 @@ Each feed remembers its last parse only: memory stays flat, whatever the history
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.core.models import Election
 from bot.feeds.base import ParseContext, ParseResult
 from bot.feeds.parsers.csv_records import cells
+from bot.feeds.parsers.last_parse import LastParse
 from bot.feeds.parsers.nlrb_fields import MAX_VALUE, RawRecord, clean
 from bot.feeds.parsers.nlrb_tallies import Built, build_numbered, combine
 
 Columns = dict[int, tuple[str, str]]  # column index -> (canonical field, header as written)
-FEEDS_REMEMBERED = 64  # feeds whose last parse is kept (a bot follows a few)
 DEADLINE_EVERY = 256
 
 
@@ -57,8 +55,7 @@ class Memo:
     cases: dict[str, Case] = field(default_factory=dict)
 
 
-_memos: OrderedDict[str, Memo] = OrderedDict()
-_lock = threading.Lock()  # parses of different feeds run in worker threads
+memos: LastParse[Memo] = LastParse()
 
 
 def read_cases(
@@ -89,7 +86,7 @@ def read_cases(
         result = combine([_build(every, memo.records, labels, ctx)])
     else:
         result = combine(case.built for case in memo.cases.values())
-    _keep(ctx.source_id, memo)
+    memos.keep(ctx.source_id, memo)
     return result
 
 
@@ -151,22 +148,7 @@ def _shared_elections(cases: dict[str, Case]) -> bool:
 def _recall(source_id: str, current: Memo) -> Memo:
     """The feed's last parse when it still applies (same header lines, same configured
     identities), else an empty one."""
-    with _lock:
-        memo = _memos.get(source_id)
+    memo = memos.get(source_id)
     if memo is None or memo.header != current.header or memo.identities != current.identities:
         return Memo(current.header, {})
     return memo
-
-
-def _keep(source_id: str, memo: Memo) -> None:
-    with _lock:
-        _memos[source_id] = memo
-        _memos.move_to_end(source_id)
-        while len(_memos) > FEEDS_REMEMBERED:
-            _memos.popitem(last=False)
-
-
-def forget() -> None:
-    """Drop every feed's memo (tests compare against a fresh parse)."""
-    with _lock:
-        _memos.clear()
