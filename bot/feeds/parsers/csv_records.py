@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 
 # A line whose every quote opens a cell, is doubled inside it or closes it before a comma or
 # the line's end: the reader ends its record there, so the line is one whole record. Any
@@ -23,9 +23,12 @@ _CELL = r'(?:[^",\r\n]*|"(?:[^"]|"")*")'
 _WHOLE_LINE = re.compile(rf"{_CELL}(?:,{_CELL})*\r?\n?")
 
 
-def split_records(text: str) -> list[str]:
+def split_records(text: str, known: Container[str] = ()) -> list[str]:
     """Each record's raw text, line breaks included, in order; an empty line is a record
-    (`csv.reader` yields `[]` for it), as is an unfinished quoted cell at the end."""
+    (`csv.reader` yields `[]` for it), as is an unfinished quoted cell at the end.
+
+    `known`: records of an earlier parse. A line that was a whole record is one again (the
+    reader starts each record afresh, and ends it where it did), so it is not looked into."""
     # The lines the reader reads: StringIO(newline="") cuts at \n, \r and \r\n, as given.
     lines = io.StringIO(text, newline="").readlines()
     if '"' not in text:
@@ -33,7 +36,7 @@ def split_records(text: str) -> list[str]:
     records: list[str] = []
     rest = iter(lines)
     for line in rest:
-        if '"' in line and not _WHOLE_LINE.fullmatch(line):
+        if '"' in line and line not in known and not _WHOLE_LINE.fullmatch(line):
             line = _quoted_record(line, rest)
         records.append(line)
     return records

@@ -11,7 +11,7 @@ import csv
 from bot.feeds.base import ParseContext, ParseError, ParseResult, UnavailablePage
 from bot.feeds.parsers.csv_records import cells, split_records
 from bot.feeds.parsers.nlrb_fields import canonical
-from bot.feeds.parsers.nlrb_memo import Columns, read_cases
+from bot.feeds.parsers.nlrb_memo import Columns, known_records, read_cases
 
 # Without these a file cannot be read as tallies at all.
 REQUIRED = {"case": "Case", "tally_type": "Tally Type"}
@@ -25,7 +25,7 @@ def parse_nlrb_csv(body: bytes, ctx: ParseContext) -> ParseResult:
     if text.lstrip()[:1] == "<":
         raise UnavailablePage("the feed is an HTML page, not CSV (a firewall or error page?)")
     try:
-        records = split_records(text)
+        records = split_records(text, known_records(ctx.source_id))
         columns, start = _header(records)
         return read_cases(records[:start], records[start:], columns, ctx)
     except csv.Error as exc:

@@ -5,12 +5,13 @@ Between two polls of a big export a handful of its thousands of cases change. Ev
 choices) depends only on that case's records, their numbers (problems name the row) and
 the context, as long as no election takes records from two cases (a configured identity
 could; then the whole file is built at once). So a case whose records are the same text at
-the same numbers as last time gives what it gave last time, and only the others are read.
+the same numbers as last time gives what it gave last time: the records are compared with
+the last parse's number by number, and only the cases of the numbers that differ are read.
 Each feed remembers its last parse only: memory stays flat, whatever the history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
 
 from bot.core.models import Election
@@ -47,10 +48,12 @@ class Case:
 
 @dataclass(slots=True)
 class Memo:
-    """A feed's last parse: valid for the same header lines and configured identities."""
+    """A feed's last parse: valid for the same header lines and configured identities.
+    `texts` is empty when `cases` cannot be reused (a build of the whole file)."""
 
     header: list[str]
     identities: dict[tuple[str, str], Election]
+    texts: list[str] = field(default_factory=list)  # the records after the header
     records: dict[str, Values | None] = field(default_factory=dict)  # None: a blank row
     cases: dict[str, Case] = field(default_factory=dict)
 
@@ -63,31 +66,69 @@ def read_cases(
 ) -> ParseResult:
     """The tallies of the records after the header (numbered from 1), as `build_tallies`
     gives them for the whole file."""
-    memo = Memo(header, dict(ctx.identities))
+    memo = Memo(header, dict(ctx.identities), records)
     previous = _recall(ctx.source_id, memo)
+    known = previous.records
+    memo.records = {text: known[text] for text in records if text in known}
     labels = {name: label for name, label in columns.values()}  # shared: records only read it
     wanted = [(index, name) for index, (name, _) in columns.items()]
-    grouped: dict[str, list[tuple[int, str]]] = {}
-    for number, text in enumerate(records, start=1):
-        if number % DEADLINE_EVERY == 0:
-            ctx.check_deadline()
-        values = _values(text, memo.records, previous.records, wanted)
-        if values is not None:
-            grouped.setdefault(values.case, []).append((number, text))
-    for case, numbered in grouped.items():
-        rows = tuple(numbered)
-        known = previous.cases.get(case)
-        if known is None or known.rows != rows:
-            known = Case(rows, _build(rows, memo.records, labels, ctx))
-        memo.cases[case] = known
+    memo.cases = dict(previous.cases)
+    for case, rows in _changed_cases(records, previous, memo, wanted, ctx).items():
+        if rows:
+            memo.cases[case] = Case(tuple(rows), _build(rows, memo.records, labels, ctx))
+        else:
+            memo.cases.pop(case, None)  # none of its records is left
     if _shared_elections(memo.cases):
-        memo.cases = {}  # nothing to reuse next time: each case's build was not its own
-        every = sorted(row for case in grouped.values() for row in case)
+        every = sorted(row for case in memo.cases.values() for row in case.rows)
+        memo.texts, memo.cases = [], {}  # each case's build was not its own: none to reuse
         result = combine([_build(every, memo.records, labels, ctx)])
     else:
         result = combine(case.built for case in memo.cases.values())
     memos.keep(ctx.source_id, memo)
     return result
+
+
+def _changed_cases(
+    records: list[str],
+    previous: Memo,
+    memo: Memo,
+    wanted: list[tuple[int, str]],
+    ctx: ParseContext,
+) -> dict[str, list[tuple[int, str]]]:
+    """The cases with a record that changed, was added or went (a number whose text is not
+    the last parse's), each with all its rows now, in order. Every other case has the same
+    records at the same numbers as last time: its build is reused as it is."""
+    old = previous.texts
+    changed = _changed(records, old)
+    cases: dict[str, list[tuple[int, str]]] = {}
+    for count, index in enumerate(changed):
+        if count % DEADLINE_EVERY == 0:
+            ctx.check_deadline()
+        was = previous.records[old[index]] if index < len(old) else None
+        if was is not None:
+            cases.setdefault(was.case, [])
+        now = None
+        if index < len(records):
+            now = _values(records[index], memo.records, previous.records, wanted)
+        if now is not None:
+            cases.setdefault(now.case, []).append((index + 1, records[index]))
+    numbers = {index + 1 for index in changed}
+    for case, rows in cases.items():
+        kept = previous.cases.get(case)
+        if kept is not None:
+            rows.extend(row for row in kept.rows if row[0] not in numbers)
+        rows.sort()
+    return cases
+
+
+def _changed(records: list[str], old: list[str]) -> list[int]:
+    """The indexes where the records differ from the last parse's, or only one has one."""
+    if records == old:
+        return []
+    pairs = zip(records, old, strict=False)  # past the shorter one, the range below
+    changed = [i for i, (now, was) in enumerate(pairs) if now != was]
+    changed += range(min(len(records), len(old)), max(len(records), len(old)))
+    return changed
 
 
 def _values(
@@ -143,6 +184,12 @@ def _shared_elections(cases: dict[str, Case]) -> bool:
             return True
         seen |= elections
     return False
+
+
+def known_records(source_id: str) -> Container[str]:
+    """The raw records of the feed's last parse (to cut the file by, csv_records)."""
+    memo = memos.get(source_id)
+    return memo.records if memo is not None else ()
 
 
 def _recall(source_id: str, current: Memo) -> Memo:

@@ -85,12 +85,12 @@ memos: LastParse[Memo] = LastParse()
 
 def parse_sheet_csv(body: bytes, ctx: ParseContext) -> ParseResult:
     """CSV bytes to tallies; ParseError when the sheet cannot be read as a whole."""
+    previous = memos.get(ctx.source_id)
     try:
-        records = split_records(_decode(body))
+        records = split_records(_decode(body), previous.rows if previous else ())
         first, header_cells = _header_row(records)
         header, layout = _layout(header_cells)
         memo = Memo(header_cells)
-        previous = memos.get(ctx.source_id)
         known = previous.rows if previous and previous.header == header_cells else {}
         results = _read_rows(records[first:], first + 1, memo, known, ctx)
     except csv.Error as exc:
