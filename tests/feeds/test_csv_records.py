@@ -8,7 +8,7 @@ import io
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.feeds.parsers.csv_records import cells, split_records
+from bot.feeds.parsers.csv_records import Earlier, cells, split_records
 
 # The characters that decide where a record ends: quotes, delimiters, every line break.
 PIECES = st.sampled_from(["a", "b", ",", '"', '""', "\n", "\r", "\r\n", " ", 'x"y'])
@@ -30,5 +30,14 @@ def test_a_quoted_line_break_stays_in_its_record() -> None:
 @given(st.lists(PIECES, max_size=40).map("".join), st.lists(PIECES, max_size=40).map("".join))
 def test_records_of_an_earlier_parse_cut_the_same(text: str, earlier: str) -> None:
     """A line that was a whole record earlier is taken as one without a look inside."""
-    known = set(split_records(earlier + text)) | set(split_records(earlier))
-    assert split_records(text, known) == split_records(text)
+    for before in (earlier, earlier + text, text):
+        records = split_records(before)
+        known = Earlier(set(records), records[-1] if records else None)
+        assert split_records(text, known) == split_records(text)
+
+
+def test_a_last_record_ended_by_the_file_is_no_whole_record() -> None:
+    earlier = split_records('a\n"\n')  # the quote opened on the last line never closes
+    assert earlier == ["a\n", '"\n']
+    known = Earlier(set(earlier), earlier[-1])
+    assert split_records('"\nb\n', known) == ['"\nb\n']

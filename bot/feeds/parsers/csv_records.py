@@ -15,6 +15,7 @@ import csv
 import io
 import re
 from collections.abc import Container, Iterator
+from dataclasses import dataclass
 
 # A line whose every quote opens a cell, is doubled inside it or closes it before a comma or
 # the line's end: the reader ends its record there, so the line is one whole record. Any
@@ -23,12 +24,26 @@ _CELL = r'(?:[^",\r\n]*|"(?:[^"]|"")*")'
 _WHOLE_LINE = re.compile(rf"{_CELL}(?:,{_CELL})*\r?\n?")
 
 
-def split_records(text: str, known: Container[str] = ()) -> list[str]:
-    """Each record's raw text, line breaks included, in order; an empty line is a record
-    (`csv.reader` yields `[]` for it), as is an unfinished quoted cell at the end.
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """The records an earlier parse cut out. A line that was a whole record is one again
+    (the reader starts each record afresh, and ends it where it did), so it need not be
+    looked into; but not the earlier file's last record, which may have ended only because
+    the file did, inside an open quote (`"` and a line break, then the end)."""
 
-    `known`: records of an earlier parse. A line that was a whole record is one again (the
-    reader starts each record afresh, and ends it where it did), so it is not looked into."""
+    records: Container[str]
+    last: str | None
+
+    def whole(self, line: str) -> bool:
+        return line != self.last and line in self.records
+
+
+NOTHING_EARLIER = Earlier((), None)
+
+
+def split_records(text: str, earlier: Earlier = NOTHING_EARLIER) -> list[str]:
+    """Each record's raw text, line breaks included, in order; an empty line is a record
+    (`csv.reader` yields `[]` for it), as is an unfinished quoted cell at the end."""
     # The lines the reader reads: StringIO(newline="") cuts at \n, \r and \r\n, as given.
     lines = io.StringIO(text, newline="").readlines()
     if '"' not in text:
@@ -36,7 +51,7 @@ def split_records(text: str, known: Container[str] = ()) -> list[str]:
     records: list[str] = []
     rest = iter(lines)
     for line in rest:
-        if '"' in line and line not in known and not _WHOLE_LINE.fullmatch(line):
+        if '"' in line and not earlier.whole(line) and not _WHOLE_LINE.fullmatch(line):
             line = _quoted_record(line, rest)
         records.append(line)
     return records

@@ -11,12 +11,12 @@ Each feed remembers its last parse only: memory stays flat, whatever the history
 
 from __future__ import annotations
 
-from collections.abc import Container, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from bot.core.models import Election
 from bot.feeds.base import ParseContext, ParseResult
-from bot.feeds.parsers.csv_records import cells
+from bot.feeds.parsers.csv_records import NOTHING_EARLIER, Earlier, cells
 from bot.feeds.parsers.last_parse import LastParse
 from bot.feeds.parsers.nlrb_fields import MAX_VALUE, RawRecord, clean
 from bot.feeds.parsers.nlrb_tallies import Built, build_numbered, combine
@@ -56,6 +56,7 @@ class Memo:
     texts: list[str] = field(default_factory=list)  # the records after the header
     records: dict[str, Values | None] = field(default_factory=dict)  # None: a blank row
     cases: dict[str, Case] = field(default_factory=dict)
+    last: str | None = None  # the file's last record (csv_records.Earlier)
 
 
 memos: LastParse[Memo] = LastParse()
@@ -67,6 +68,7 @@ def read_cases(
     """The tallies of the records after the header (numbered from 1), as `build_tallies`
     gives them for the whole file."""
     memo = Memo(header, dict(ctx.identities), records)
+    memo.last = (header + records[-1:])[-1] if header or records else None
     previous = _recall(ctx.source_id, memo)
     known = previous.records
     memo.records = {text: known[text] for text in records if text in known}
@@ -186,10 +188,10 @@ def _shared_elections(cases: dict[str, Case]) -> bool:
     return False
 
 
-def known_records(source_id: str) -> Container[str]:
+def known_records(source_id: str) -> Earlier:
     """The raw records of the feed's last parse (to cut the file by, csv_records)."""
     memo = memos.get(source_id)
-    return memo.records if memo is not None else ()
+    return Earlier(memo.records, memo.last) if memo is not None else NOTHING_EARLIER
 
 
 def _recall(source_id: str, current: Memo) -> Memo:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import functools
+import itertools
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,7 +32,7 @@ from bot.feeds.base import (
     UnavailablePage,
 )
 from bot.feeds.parsers import handfed
-from bot.feeds.parsers.csv_records import cells, split_records
+from bot.feeds.parsers.csv_records import NOTHING_EARLIER, Earlier, cells, split_records
 from bot.feeds.parsers.handfed import Finding
 from bot.feeds.parsers.last_parse import LastParse
 from bot.feeds.parsers.native_election import (
@@ -78,6 +79,7 @@ class Memo:
 
     header: tuple[str, ...]
     rows: dict[str, SeenRow] = field(default_factory=dict)
+    last: str | None = None  # the sheet's last record (csv_records.Earlier)
 
 
 memos: LastParse[Memo] = LastParse()
@@ -87,10 +89,11 @@ def parse_sheet_csv(body: bytes, ctx: ParseContext) -> ParseResult:
     """CSV bytes to tallies; ParseError when the sheet cannot be read as a whole."""
     previous = memos.get(ctx.source_id)
     try:
-        records = split_records(_decode(body), previous.rows if previous else ())
+        earlier = Earlier(previous.rows, previous.last) if previous else NOTHING_EARLIER
+        records = split_records(_decode(body), earlier)
         first, header_cells = _header_row(records)
         header, layout = _layout(header_cells)
-        memo = Memo(header_cells)
+        memo = Memo(header_cells, last=records[-1])
         known = previous.rows if previous and previous.header == header_cells else {}
         results = _read_rows(records[first:], first + 1, memo, known, ctx)
     except csv.Error as exc:
@@ -110,15 +113,14 @@ def _read_rows(
 ) -> list[tuple[int, SeenRow]]:
     """(row number, what the row gives) of each row with an id, from the feed's last
     parse (`known`) for a row of the same text; `memo` gets every row of this one."""
-    results: list[tuple[int, SeenRow]] = []
-    for number, text in enumerate(records, start=start):
-        if number % DEADLINE_EVERY == 0:
+    rows = memo.rows = {text: known[text] for text in records if text in known}
+    for count, text in enumerate(text for text in records if text not in rows):
+        if count % DEADLINE_EVERY == 0:
             ctx.check_deadline()
-        seen = memo.rows.get(text) or known.get(text) or _seen(text, memo.header, ctx)
-        memo.rows[text] = seen
-        if seen.result is not None:
-            results.append((number, seen))
-    return results
+        if text not in rows:  # a new row given twice is read once
+            rows[text] = _seen(text, memo.header, ctx)
+    seen = zip(itertools.count(start), map(rows.__getitem__, records))
+    return [(number, row) for number, row in seen if row.result is not None]
 
 
 def _header_row(records: list[str]) -> tuple[int, tuple[str, ...]]:
@@ -176,6 +178,10 @@ def _tallies(
     built: list[ParsedTally] = []
     for number, row, result in results:
         once = times[result.key] == 1
+        if once and not result.findings:  # most rows: nothing to say, the tally as it is
+            if result.parsed is not None:
+                built.append(result.parsed)
+            continue
         for finding in result.findings[:MAX_PROBLEMS_PER_ROW]:
             # A row given twice is skipped: what would have kept it no longer holds.
             if once or not finding.keeps:
