@@ -54,7 +54,9 @@ class Memo:
     header: list[str]
     identities: dict[tuple[str, str], Election]
     texts: list[str] = field(default_factory=list)  # the records after the header
-    records: dict[str, Values | None] = field(default_factory=dict)  # None: a blank row
+    # Raw record -> its case (None: a blank row). Not its cells: a changed case's records
+    # are read again from their text, so what is kept is the file's size, not its cells'.
+    records: dict[str, str | None] = field(default_factory=dict)
     cases: dict[str, Case] = field(default_factory=dict)
     last: str | None = None  # the file's last record (csv_records.Earlier)
 
@@ -77,13 +79,13 @@ def read_cases(
     memo.cases = dict(previous.cases)
     for case, rows in _changed_cases(records, previous, memo, wanted, ctx).items():
         if rows:
-            memo.cases[case] = Case(tuple(rows), _build(rows, memo.records, labels, ctx))
+            memo.cases[case] = Case(tuple(rows), _build(rows, wanted, labels, ctx))
         else:
             memo.cases.pop(case, None)  # none of its records is left
     if _shared_elections(memo.cases):
         every = sorted(row for case in memo.cases.values() for row in case.rows)
         memo.texts, memo.cases = [], {}  # each case's build was not its own: none to reuse
-        result = combine([_build(every, memo.records, labels, ctx)])
+        result = combine([_build(every, wanted, labels, ctx)])
     else:
         result = combine(case.built for case in memo.cases.values())
     memos.keep(ctx.source_id, memo)
@@ -108,12 +110,12 @@ def _changed_cases(
             ctx.check_deadline()
         was = previous.records[old[index]] if index < len(old) else None
         if was is not None:
-            cases.setdefault(was.case, [])
+            cases.setdefault(was, [])
         now = None
         if index < len(records):
-            now = _values(records[index], memo.records, previous.records, wanted)
+            now = _case_of(records[index], memo.records, previous.records, wanted)
         if now is not None:
-            cases.setdefault(now.case, []).append((index + 1, records[index]))
+            cases.setdefault(now, []).append((index + 1, records[index]))
     numbers = {index + 1 for index in changed}
     for case, rows in cases.items():
         kept = previous.cases.get(case)
@@ -133,18 +135,22 @@ def _changed(records: list[str], old: list[str]) -> list[int]:
     return changed
 
 
-def _values(
+def _case_of(
     text: str,
-    records: dict[str, Values | None],
-    previous: dict[str, Values | None],
+    records: dict[str, str | None],
+    previous: dict[str, str | None],
     wanted: list[tuple[int, str]],
-) -> Values | None:
-    """A record's values: from this parse or the last one when its text is the same."""
+) -> str | None:
+    """A record's case: from this parse or the last one when its text is the same."""
     if text in records:
         return records[text]
-    values = previous[text] if text in previous else _read(text, wanted)
-    records[text] = values
-    return values
+    if text in previous:
+        case = previous[text]
+    else:
+        values = _read(text, wanted)
+        case = None if values is None else values.case
+    records[text] = case
+    return case
 
 
 def _read(text: str, wanted: list[tuple[int, str]]) -> Values | None:
@@ -159,20 +165,20 @@ def _read(text: str, wanted: list[tuple[int, str]]) -> Values | None:
 
 def _build(
     rows: tuple[tuple[int, str], ...] | list[tuple[int, str]],
-    records: dict[str, Values | None],
+    wanted: list[tuple[int, str]],
     labels: dict[str, str],
     ctx: ParseContext,
 ) -> Built:
-    return build_numbered(_numbered(rows, records, labels), ctx)
+    return build_numbered(_numbered(rows, wanted, labels), ctx)
 
 
 def _numbered(
     rows: tuple[tuple[int, str], ...] | list[tuple[int, str]],
-    records: dict[str, Values | None],
+    wanted: list[tuple[int, str]],
     labels: dict[str, str],
 ) -> Iterator[tuple[int, RawRecord]]:
     for number, text in rows:
-        values = records[text]
+        values = _read(text, wanted)
         assert values is not None  # blank rows are never grouped
         yield number, values.record(number, labels)
 
