@@ -3,6 +3,7 @@ statuses and choices by FORMATS.md §4, and the data traps of §5."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
@@ -56,6 +57,7 @@ class Row:
     determinative: bool | None
     closed_as: Status | None  # certified / withdrawn / dismissed, from a closed case
     round: str = ""
+    number: int = 0  # the record's, for the order of the document's output
 
     @property
     def is_two_union_runoff(self) -> bool:
@@ -64,29 +66,75 @@ class Row:
         )
 
 
+@dataclass(slots=True)
+class Built:
+    """What records give, each item tagged with the number of the record it comes from (a
+    merged row: its first record's). A document's problems come phase by phase (reading,
+    merging, choosing), in record order within each, so builds of records that share no
+    election combine by sorting each list on its tag (`combine`)."""
+
+    read: list[tuple[int, Problem]] = dataclasses.field(default_factory=list)
+    merged: list[tuple[int, Problem]] = dataclasses.field(default_factory=list)
+    chosen: list[tuple[int, Problem]] = dataclasses.field(default_factory=list)
+    tallies: list[tuple[int, ParsedTally]] = dataclasses.field(default_factory=list)
+    elections: set[str] = dataclasses.field(default_factory=set)
+
+
 def build_tallies(records: Iterable[RawRecord], ctx: ParseContext) -> ParseResult:
     """Records to tallies: read each, merge split rows, number repeated rounds, then build."""
-    problems: list[Problem] = []
+    return combine([build_numbered(enumerate(records), ctx)])
+
+
+def build_numbered(records: Iterable[tuple[int, RawRecord]], ctx: ParseContext) -> Built:
+    """`build_tallies` of (number, record) pairs in order, each output tagged."""
+    built = Built()
     rows: list[Row] = []
-    for number, record in enumerate(records):
-        if number % 256 == 0:
+    for count, (number, record) in enumerate(records):
+        if count % 256 == 0:
             ctx.check_deadline()
         if not record.has_tally():
             continue  # a case with no count yet (a short row): nothing to report
+        problems: list[Problem] = []
         try:
-            rows.append(read_row(record, ctx, problems))
+            row = read_row(record, ctx, problems)
+            row.number = number
+            rows.append(row)
         except SkipRecord as skip:
             problems.append(skip.problem)
-    rows = merge_split_rows(rows, problems)
+        built.read.extend((number, problem) for problem in problems)
+    rows = merge_split_rows(rows, built.merged)
     number_rounds(rows)
     latest = _latest_dates(rows)
-    tallies: list[ParsedTally] = []
+    built.elections.update(latest)
     for row in rows:
+        problems = []
         choices = choose(row, problems)
+        built.chosen.extend((row.number, problem) for problem in problems)
         if choices is not None:
             is_latest = (row.tally_date or date.min) == latest[row.election.id]
-            tallies.append(_parsed(row, choices, is_latest, ctx))
-    return ParseResult(tuple(tallies), tuple(problems))
+            built.tallies.append((row.number, _parsed(row, choices, is_latest, ctx)))
+    return built
+
+
+def combine(builds: Iterable[Built]) -> ParseResult:
+    """One document's result from builds of records that share no election."""
+    read: list[tuple[int, Problem]] = []
+    merged: list[tuple[int, Problem]] = []
+    chosen: list[tuple[int, Problem]] = []
+    tallies: list[tuple[int, ParsedTally]] = []
+    for built in builds:
+        read += built.read
+        merged += built.merged
+        chosen += built.chosen
+        tallies += built.tallies
+    for part in (read, merged, chosen, tallies):
+        part.sort(key=_tag)  # stable, and nearly sorted already: about linear
+    problems = tuple(problem for _, problem in (*read, *merged, *chosen))
+    return ParseResult(tuple(tally for _, tally in tallies), problems)
+
+
+def _tag(item: tuple[int, object]) -> int:
+    return item[0]
 
 
 def read_row(record: RawRecord, ctx: ParseContext, problems: list[Problem]) -> Row:
@@ -218,7 +266,7 @@ def _closed_as(record: RawRecord) -> Status | None:
     return None
 
 
-def merge_split_rows(rows: list[Row], problems: list[Problem]) -> list[Row]:
+def merge_split_rows(rows: list[Row], problems: list[tuple[int, Problem]]) -> list[Row]:
     """Trap 1: one ballot stored as several rows with the same (case, unit, round, date)."""
     groups: dict[tuple[str, str, date | None], list[Row]] = {}
     for row in rows:
@@ -230,15 +278,12 @@ def merge_split_rows(rows: list[Row], problems: list[Problem]) -> list[Row]:
             first.unions = [union for row in group for union in row.unions]
         elif len(group) > 1 and any(_counts(row) != _counts(first) for row in group[1:]):
             others = ", ".join(row.record.where for row in group[1:])
-            problems.append(
-                _problem(
-                    first.record,
-                    first.election.id,
-                    None,
-                    f"{others}: another tally for round {first.base_round!r} on the same "
-                    "date that does not add up with this one: skipped",
-                )
+            message = (
+                f"{others}: another tally for round {first.base_round!r} on the same "
+                "date that does not add up with this one: skipped"
             )
+            problem = _problem(first.record, first.election.id, None, message)
+            problems.append((first.number, problem))
         merged.append(first)
     return merged
 

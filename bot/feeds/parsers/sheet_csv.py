@@ -4,19 +4,20 @@ feed's (the schema, then every hand-fed check of DESIGN §4), each problem namin
 the election, the cell and the fix.
 
 A sheet is read whole at every poll, and between two polls a handful of its thousands of
-rows change; what a row gives depends only on the header, the row (its number and cells)
-and the feed, so each row's result is memoised (`_row`, bounded): an unchanged row costs a
-lookup, wherever it moved. One (election, round) in two rows is decided per sheet, after
-the rows."""
+rows change; what a row gives depends only on the header, the row's cells and the feed, so
+each feed remembers, by each row's raw text (csv_records), what its last parse read: an
+unchanged row costs a lookup, wherever it moved, and only changed rows go through the csv
+module and the checks. The memo holds the last parse's rows only, so it is as big as the
+sheet, however big the sheet grows. One (election, round) in two rows is decided per sheet,
+after the rows."""
 
 from __future__ import annotations
 
 import csv
 import functools
-import io
+import itertools
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -31,7 +32,9 @@ from bot.feeds.base import (
     UnavailablePage,
 )
 from bot.feeds.parsers import handfed
+from bot.feeds.parsers.csv_records import NOTHING_EARLIER, Earlier, cells, split_records
 from bot.feeds.parsers.handfed import Finding
+from bot.feeds.parsers.last_parse import LastParse
 from bot.feeds.parsers.native_election import (
     choices_of,
     handfed_findings,
@@ -45,7 +48,6 @@ from bot.feeds.parsers.sheet_rows import AGAINST_MISSING, Layout, Skip, cell_of,
 
 DEADLINE_EVERY = 256
 MAX_PROBLEMS_PER_ROW = 3
-ROWS_REMEMBERED = 16_384
 # Feed v1 keys that hand-fed messages name, as the sheet's columns.
 _SHEET_NAMES = {"`ballots_cast`": "`ballots cast`", "`eligible_voters`": "`eligible voters`"}
 
@@ -61,32 +63,87 @@ class RowResult:
     findings: tuple[Finding, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class SeenRow:
+    """A row's text read once: its cells (padded to the header), the columns with no
+    header it fills, and its result (None: no id, or a comment)."""
+
+    cells: list[str]
+    unnamed: tuple[int, ...]
+    result: RowResult | None
+
+
+@dataclass(slots=True)
+class Memo:
+    """A feed's last parse: row text -> what it gave, for this header."""
+
+    header: tuple[str, ...]
+    rows: dict[str, SeenRow] = field(default_factory=dict)
+    last: str | None = None  # the sheet's last record (csv_records.Earlier)
+
+
+memos: LastParse[Memo] = LastParse()
+
+
 def parse_sheet_csv(body: bytes, ctx: ParseContext) -> ParseResult:
     """CSV bytes to tallies; ParseError when the sheet cannot be read as a whole."""
-    records = _records(_decode(body))
-    first = next(records, None)
-    if first is None:
-        raise ParseError("the sheet is empty: no header row")
-    header_cells = tuple(first[1])
-    header, layout = _layout(header_cells)
+    previous = memos.get(ctx.source_id)
+    try:
+        earlier = Earlier(previous.rows, previous.last) if previous else NOTHING_EARLIER
+        records = split_records(_decode(body), earlier)
+        first, header_cells = _header_row(records)
+        header, layout = _layout(header_cells)
+        memo = Memo(header_cells, last=records[-1])
+        known = previous.rows if previous and previous.header == header_cells else {}
+        results = _read_rows(records[first:], first + 1, memo, known, ctx)
+    except csv.Error as exc:
+        raise ParseError(f"the CSV cannot be read: {exc}") from None
+    memos.keep(ctx.source_id, memo)
     problems: list[tuple[int, Problem]] = [(0, problem) for problem in header.problems]
-    results: list[tuple[int, list[str], RowResult]] = []
-    used_unnamed: set[int] = set()
-    for number, cells in records:
-        if number % DEADLINE_EVERY == 0:
-            ctx.check_deadline()
-        if len(cells) < layout.width:
-            cells = cells + [""] * (layout.width - len(cells))
-        election = cells[layout.id].strip()
-        if not election or election.startswith("#"):
-            continue  # no id: ignored; `#…`: a comment
-        if header.unnamed:
-            used_unnamed.update(i for i in header.unnamed if cells[i].strip())
-        results.append((number, cells, _row(header_cells, ctx.source_id, tuple(cells))))
+    used_unnamed = {index for _, seen in results for index in seen.unnamed}
     problems.extend((0, _unnamed(index)) for index in sorted(used_unnamed))
-    tallies = _tallies(results, layout, problems)
+    rows = [(n, seen.cells, seen.result) for n, seen in results if seen.result is not None]
+    tallies = _tallies(rows, layout, problems)
     ordered = tuple(problem for _, problem in sorted(problems, key=lambda pair: pair[0]))
     return ParseResult(tallies, ordered)
+
+
+def _read_rows(
+    records: list[str], start: int, memo: Memo, known: dict[str, SeenRow], ctx: ParseContext
+) -> list[tuple[int, SeenRow]]:
+    """(row number, what the row gives) of each row with an id, from the feed's last
+    parse (`known`) for a row of the same text; `memo` gets every row of this one."""
+    rows = memo.rows = {text: known[text] for text in records if text in known}
+    for count, text in enumerate(text for text in records if text not in rows):
+        if count % DEADLINE_EVERY == 0:
+            ctx.check_deadline()
+        if text not in rows:  # a new row given twice is read once
+            rows[text] = _seen(text, memo.header, ctx)
+    seen = zip(itertools.count(start), map(rows.__getitem__, records))
+    return [(number, row) for number, row in seen if row.result is not None]
+
+
+def _header_row(records: list[str]) -> tuple[int, tuple[str, ...]]:
+    """The number of the header (the first row that is not empty: a spreadsheet's row
+    number, a cell with a line break in it still makes one row) and its cells."""
+    for number, text in enumerate(records, start=1):
+        row = cells(text)
+        if any(cell.strip() for cell in row):
+            return number, tuple(row)
+    raise ParseError("the sheet is empty: no header row")
+
+
+def _seen(text: str, header_cells: tuple[str, ...], ctx: ParseContext) -> SeenRow:
+    """A row not in the feed's last parse: its cells read, then checked (`_row`)."""
+    header, layout = _layout(header_cells)
+    row = cells(text)
+    if len(row) < layout.width:
+        row = row + [""] * (layout.width - len(row))
+    election = row[layout.id].strip()
+    if not election or election.startswith("#"):
+        return SeenRow(row, (), None)  # no id: ignored; `#…`: a comment
+    unnamed = tuple(i for i in header.unnamed if row[i].strip())
+    return SeenRow(row, unnamed, _row(header_cells, ctx.source_id, tuple(row)))
 
 
 def _decode(body: bytes) -> str:
@@ -105,21 +162,6 @@ def _decode(body: bytes) -> str:
     return text
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(row number, cells) of the header, the first row that is not empty, then of every
-    row after it (a row without an id is ignored by the caller). The row number is the one a
-    spreadsheet shows: a cell with a line break in it still makes one row."""
-    reader = enumerate(csv.reader(io.StringIO(text, newline="")), start=1)
-    try:
-        for number, cells in reader:
-            if any(cell.strip() for cell in cells):
-                yield number, cells
-                break
-        yield from reader
-    except csv.Error as exc:
-        raise ParseError(f"the CSV cannot be read: {exc}") from None
-
-
 @functools.lru_cache(maxsize=16)
 def _layout(header_cells: tuple[str, ...]) -> tuple[Header, Layout]:
     header = read_header(header_cells)
@@ -134,12 +176,16 @@ def _tallies(
     """Every row's tally, but none of an (election, round) given in several rows."""
     times = Counter(result.key for _, _, result in results)
     built: list[ParsedTally] = []
-    for number, cells, result in results:
+    for number, row, result in results:
         once = times[result.key] == 1
+        if once and not result.findings:  # most rows: nothing to say, the tally as it is
+            if result.parsed is not None:
+                built.append(result.parsed)
+            continue
         for finding in result.findings[:MAX_PROBLEMS_PER_ROW]:
             # A row given twice is skipped: what would have kept it no longer holds.
             if once or not finding.keeps:
-                problem = _problem(number, cells, layout, result.key[0], finding)
+                problem = _problem(number, row, layout, result.key[0], finding)
                 problems.append((number, problem))
         if once and result.parsed is not None:
             built.append(result.parsed)
@@ -151,9 +197,8 @@ def _tallies(
     return tuple(built)
 
 
-@functools.lru_cache(maxsize=ROWS_REMEMBERED)
 def _row(header_cells: tuple[str, ...], source_id: str, row: tuple[str, ...]) -> RowResult:
-    """One row: read, validated by the schema, checked as hand-fed, built (memoised)."""
+    """One row: read, validated by the schema, checked as hand-fed, built."""
     _, layout = _layout(header_cells)
     cells = list(row) + [""] * (layout.width - len(row))
     election = cells[layout.id].strip().lower()
