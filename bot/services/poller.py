@@ -222,7 +222,13 @@ class Poller:
         known = self._stored.get(feed_id)
         if not known:
             return list(parsed.tallies)
-        return [p for p in parsed.tallies if known.get((p.tally.election_id, p.tally.round)) != p]
+        # A memoising parser hands back the very objects it did last time: `is` settles
+        # those without comparing every field.
+        return [
+            p
+            for p in parsed.tallies
+            if not _same(known.get((p.tally.election_id, p.tally.round)), p)
+        ]
 
     def _remember(
         self, feed_id: str, parsed: ParseResult, refused: set[tuple[str | None, str | None]]
@@ -296,6 +302,10 @@ class Poller:
             await uow.feeds.save(new_state)
         self._states[feed.source.id] = new_state
         return PollReport(feed.source.id, "failed", error=reason)
+
+
+def _same(stored: ParsedTally | None, parsed: ParsedTally) -> bool:
+    return stored is parsed or stored == parsed
 
 
 def log_problems(feed_id: str, problems: Sequence[Problem]) -> None:

@@ -165,7 +165,8 @@ def test_the_memo_keeps_only_the_last_document() -> None:
     for first in (0, 50, 100):
         elections = [election(i) for i in range(first, first + 50)]
         parse_native(json.dumps({"feed_version": 1, "elections": elections}).encode(), ctx)
-    memo = native_delta._memos[ctx.source_id]
+    memo = native_delta._memos.get(ctx.source_id)
+    assert memo is not None
     assert len(memo.entries) == 50
     assert {entry.key[0] for entry in memo.entries.values()} == {f"e{i}" for i in range(100, 150)}
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 from dataclasses import dataclass
 
 from pydantic import ValidationError
 
 from bot.core.models import DEFAULT_ROUND
 from bot.feeds.base import ParseContext, ParsedTally, ParseResult
+from bot.feeds.parsers.last_parse import LastParse
 from bot.feeds.parsers.native_checks import (
     Checked,
     Key,
@@ -43,7 +43,6 @@ from bot.feeds.parsers.native_models import (
 )
 
 DEADLINE_EVERY = 256  # elections between two looks at the clock
-FEEDS_REMEMBERED = 64  # memos kept, one per feed (a process polls a few feeds)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace, RFC 8259
 _SEPARATOR = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*|(\]))")  # between elections, or the end
 _DECODER = json.JSONDecoder()
@@ -73,8 +72,7 @@ class _Memo:
     texts: list[str]  # the elections' texts in document order
 
 
-_memos: dict[str, _Memo] = {}
-_memos_lock = threading.Lock()  # parses run in worker threads
+_memos: LastParse[_Memo] = LastParse()
 
 
 def parse_delta(body: bytes, ctx: ParseContext) -> ParseResult | None:
@@ -85,8 +83,7 @@ def parse_delta(body: bytes, ctx: ParseContext) -> ParseResult | None:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return None
-    with _memos_lock:
-        memo = _memos.get(ctx.source_id)
+    memo = _memos.get(ctx.source_id)
     try:
         walk = _Walk(text, memo.texts if memo is not None else [])
         head = document_adapter().validate_json(walk.head())
@@ -98,17 +95,9 @@ def parse_delta(body: bytes, ctx: ParseContext) -> ParseResult | None:
         return None
     if not keys_are_unique(body, parse.keys + len(head)):
         raise_on_repeated_key(body)
-    _keep(ctx.source_id, _Memo(parse.label, parse.seen, walk.texts))
+    # The memo of this parse only (the last document's elections): memory stays flat.
+    _memos.keep(ctx.source_id, _Memo(parse.label, parse.seen, walk.texts))
     return result
-
-
-def _keep(source_id: str, memo: _Memo) -> None:
-    """The memo of this parse only (the last document's elections): memory stays flat."""
-    with _memos_lock:
-        _memos.pop(source_id, None)
-        _memos[source_id] = memo
-        while len(_memos) > FEEDS_REMEMBERED:
-            del _memos[next(iter(_memos))]
 
 
 class _Delta:
