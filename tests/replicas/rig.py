@@ -350,8 +350,10 @@ async def subscribe_channels(
     return len(rows)
 
 
-async def baseline_stored(store: Store, timeout: float = 30.0) -> None:
-    """Until the feed's first document is stored (the silent baseline)."""
+async def baseline_stored(store: Store, timeout: float = 60.0) -> None:
+    """Until the feed's first document is stored (the silent baseline). The bound is for a
+    process that never gets there: two interpreters starting (imports, migrations,
+    leadership, the first poll) took over 30 s once beside a parallel suite at a load of 8."""
     deadline = time.monotonic() + timeout
     while True:
         async with store.read() as uow:
