@@ -44,6 +44,8 @@ EDITS: dict[str, Any] = {
     "too many cast": lambda item, n: item.update(ballots_cast=1, eligible_voters=n),
     "typo": lambda item, n: item.update(staus="final"),
     "extension": lambda item, n: item.update({"x-note": {"deep": [n]}}),
+    "choice extension": lambda item, n: item["choices"][0].update({"x-colour": f"#{n:06x}"}),
+    "bad extension": lambda item, n: item.update({"x-note": float("nan")}),
     "bad id": lambda item, n: item.update(id="Not A Slug"),
     "same id": lambda item, n: item.update(id="e0"),
     "own time": lambda item, n: item.update(updated_at=f"2024-03-0{n % 9 + 1}T10:00:00Z"),
@@ -178,3 +180,22 @@ def test_the_same_time_in_another_offset_is_not_the_same_document_time() -> None
         body = json.dumps({**doc, "updated_at": stamp}).encode()
         delta = native_delta.parse_delta(body, ctx)
         assert repr(delta) == repr(parse_full(body, ctx))
+
+
+def test_elections_with_extensions_use_the_memo_too() -> None:
+    """Another tallybot's /feed.json gives `x-source` on every election: a change to a few
+    of them must not send the whole document through the full parse."""
+    ctx = ParseContext(f"delta-{next(_feeds)}")
+    doc: dict[str, Any] = {"feed_version": 1, "elections": [election(i) for i in range(50)]}
+    for item in doc["elections"]:
+        item.update({"x-source": "tallybot", "x-source-kind": "native"})
+        item["choices"][1]["x-colour"] = "#999999"
+    parse_native(json.dumps(doc).encode(), ctx)
+    _set_votes(doc["elections"][7], 1007)
+    body = json.dumps(doc).encode()
+    delta = native_delta.parse_delta(body, ctx)
+    assert delta is not None
+    assert delta == parse_full(body, ctx)
+    assert [p.tally.choices[0].votes for p in delta.tallies][7] == 1007
+    memo = native_delta._memos.get(ctx.source_id)
+    assert memo is not None and len(memo.entries) == 50

@@ -40,10 +40,9 @@ from bot.feeds.parsers.native_checks import (
 )
 from bot.feeds.parsers.native_delta import parse_delta
 from bot.feeds.parsers.native_election import dotted, validate_election
+from bot.feeds.parsers.native_extensions import count_keys, without_extensions
 from bot.feeds.parsers.native_models import (
-    CHOICE_KEYS,
     DOCUMENT_KEYS,
-    ELECTION_KEYS,
     MAX_ELECTIONS,
     DocumentHead,
     ElectionModel,
@@ -53,8 +52,6 @@ from bot.feeds.parsers.native_models import (
 )
 
 DEADLINE_EVERY = 256  # elections between two looks at the clock
-_ELECTION_KEYS = frozenset(ELECTION_KEYS)
-_CHOICE_KEYS = frozenset(CHOICE_KEYS)
 
 
 def parse_native(body: bytes, ctx: ParseContext) -> ParseResult:
@@ -92,7 +89,7 @@ def _slow(body: bytes, ctx: ParseContext, problems: Problems) -> ParseResult:
     head = _head(raw, problems)
     items: list[Any] = raw["elections"]
     adapter = elections_adapter()
-    cleaned = [_without_extensions(item) for item in items]
+    cleaned = [without_extensions(item) for item in items]
     try:
         models = adapter.validate_python(cleaned)
         bad: set[int] = set()
@@ -113,26 +110,6 @@ def _slow(body: bytes, ctx: ParseContext, problems: Problems) -> ParseResult:
         problems.extend(index, problems_of(index, _raw_id(item), findings))
     clean = texts_are_clean(body)
     return _build(head, entries, rejected, ctx, problems, texts_clean=clean).parse_result
-
-
-def _without_extensions(item: object) -> object:
-    """An election without its `x-` keys and its choices' (a copy only when it has some;
-    an object holding only known keys is passed by one set comparison)."""
-    if type(item) is not dict:
-        return item
-    choices = item.get("choices")
-    if type(choices) is list:
-        for choice in choices:
-            if type(choice) is dict and not choice.keys() <= _CHOICE_KEYS:
-                item = {**item, "choices": [_without_extensions_of(c) for c in choices]}
-                break
-    return item if item.keys() <= _ELECTION_KEYS else _without_extensions_of(item)
-
-
-def _without_extensions_of(item: object) -> object:
-    if type(item) is not dict:
-        return item
-    return {key: value for key, value in item.items() if key[:2] != "x-"}
 
 
 class _Built:
@@ -206,7 +183,7 @@ def load_json(body: bytes) -> dict[str, Any]:
         raise ParseError(_not_json_message(body, exc)) from None
     if not isinstance(raw, dict):
         raise ParseError(f"the feed is a JSON {_json_type(raw)}, not an object")
-    if not keys_are_unique(body, _count_keys(raw)):
+    if not keys_are_unique(body, count_keys(raw)):
         raise_on_repeated_key(body)
     if "elections" not in raw:
         raise ParseError("the feed has no `elections` list: not a feed v1 document")
@@ -239,24 +216,6 @@ def _not_json_message(body: bytes, exc: ValueError) -> str:
                 "write a number, or leave the key out"
             )
     return f"the feed is not valid JSON: {exc}"
-
-
-def _count_keys(tree: object) -> int:
-    """How many keys the objects of a parsed JSON tree hold, all levels (`type() is`, not
-    isinstance: the tree holds JSON's own types only, and this runs on every value)."""
-    count, stack = 0, [tree]
-    while stack:
-        node = stack.pop()
-        if type(node) is dict:
-            count += len(node)
-            for value in node.values():
-                if type(value) is dict or type(value) is list:
-                    stack.append(value)
-        elif type(node) is list:
-            for value in node:
-                if type(value) is dict or type(value) is list:
-                    stack.append(value)
-    return count
 
 
 def _head(raw: dict[str, Any], problems: Problems) -> DocumentHead:

@@ -8,8 +8,9 @@ Each election's text is found by comparing with the election at the same place i
 parse (a memcmp: an object's text ends at its own closing brace, so a match is that whole
 election), else by the json module's scanner. Anything this path is not sure of (a
 document that is not plain valid JSON, an election or document key the strict models
-refuse, an extension) returns None, and the full parse (native.py) decides, so the result
-is always the full parse's: same tallies, same problems in the same order, same errors.
+refuse, bar an election's `x-` extensions, read as the full parse reads them) returns None,
+and the full parse (native.py) decides, so the result is always the full parse's: same
+tallies, same problems in the same order, same errors.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import json
 import re
 from dataclasses import dataclass
 
+import pydantic_core
 from pydantic import ValidationError
 
 from bot.core.models import DEFAULT_ROUND
@@ -35,9 +37,11 @@ from bot.feeds.parsers.native_checks import (
     record,
     report_repeats,
 )
+from bot.feeds.parsers.native_extensions import count_keys, without_extensions
 from bot.feeds.parsers.native_models import (
     MAX_ELECTIONS,
     DocumentHead,
+    ElectionModel,
     document_adapter,
     election_adapter,
 )
@@ -149,12 +153,26 @@ class _Delta:
         """A changed election: validated from its text (ValidationError: the full parse
         decides) and checked. Checked even when it repeats an earlier (election, round),
         which the full parse skips: checking adds no problem, `record` does."""
-        item = election_adapter().validate_json(text)
-        keys = len(item) + sum(map(len, item["choices"]))
+        try:
+            item = election_adapter().validate_json(text)
+            keys = len(item) + sum(map(len, item["choices"]))
+        except ValidationError:
+            item, keys = _extended(text)
         clean = "\\" not in text and "\x7f" not in text and text.isascii()
         checked = check_election(item, self.doc_time, self.label, self.ctx.source_id, clean)
         key = (item["id"], item.get("round", DEFAULT_ROUND))
         return _Entry(key, keys, checked, self.doc_stamp)
+
+
+def _extended(text: str) -> tuple[ElectionModel, int]:
+    """An election the strict model refused, read as the full parse reads a document with
+    extensions (`x-` keys): validated without them, its keys counted with them. Raises
+    ValidationError when it is refused for another reason (the full parse decides)."""
+    try:
+        raw = pydantic_core.from_json(text, allow_inf_nan=False)
+    except ValueError:
+        raise _NotPlain from None
+    return election_adapter().validate_python(without_extensions(raw)), count_keys(raw)
 
 
 class _Walk:
