@@ -289,22 +289,22 @@ class DeliveryWorker:
         if not self._pending or not self._health.may_try():
             return
         batch, self._pending = self._pending, []
+        down = False  # an outage midway through settling one by one
         try:
-            delays = await self._apply_all(batch)
+            settled = list(zip(batch, await self._apply_all(batch), strict=True))
         except asyncio.CancelledError:
             self._pending = batch + self._pending
             raise
         except Exception as error:
-            if not is_outage(error):
-                # Not the store's health: settle them one by one, so one bad outcome
-                # cannot hold the others back.
-                delays = [await self._apply_one(outcome) for outcome in batch]
-            else:
-                self._pending = batch + self._pending  # settled first when the store is back
-                self._health.failed(error, f"settling {len(batch)} delivery(ies)")
+            if is_outage(error):
+                self._keep_for_later(batch, error)
                 return
-        self._health.succeeded()
-        for outcome, delay in zip(batch, delays, strict=True):
+            # Not the store's health: one by one, so one bad outcome cannot hold the
+            # others back.
+            settled, down = await self._apply_each(batch)
+        if not down:
+            self._health.succeeded()
+        for outcome, delay in settled:
             self._count(outcome, delay)
             if delay is not None and delay < IDLE_WAIT_S:
                 asyncio.get_running_loop().call_later(delay, self._wake.set)
@@ -313,13 +313,31 @@ class DeliveryWorker:
         async with self._store.transaction() as uow:
             return [await apply(uow, o, self._options.holder, self._clock()) for o in batch]
 
-    async def _apply_one(self, outcome: Settle) -> float | None:
-        try:
-            return (await self._apply_all([outcome]))[0]
-        except Exception:
-            # Left `sending`: its lease expires and it goes out again with the same nonce.
-            log.exception("delivery %s: its outcome could not be recorded", outcome.outgoing.target)
-            return None
+    async def _apply_each(
+        self, batch: Sequence[Settle]
+    ) -> tuple[list[tuple[Settle, float | None]], bool]:
+        """Each outcome in a transaction of its own; one the store refuses is left
+        `sending` (its lease expires and it goes out again with the same nonce); an outage
+        midway keeps it and the rest for later (and says so: True)."""
+        settled: list[tuple[Settle, float | None]] = []
+        for index, outcome in enumerate(batch):
+            try:
+                [delay] = await self._apply_all([outcome])
+            except Exception as error:
+                if is_outage(error):
+                    self._keep_for_later(batch[index:], error)
+                    return settled, True
+                log.exception(
+                    "delivery %s: its outcome could not be recorded", outcome.outgoing.target
+                )
+                continue
+            settled.append((outcome, delay))
+        return settled, False
+
+    def _keep_for_later(self, outcomes: Sequence[Settle], error: BaseException) -> None:
+        """The store is down: settled first when it is back."""
+        self._pending = [*outcomes, *self._pending]
+        self._health.failed(error, f"settling {len(outcomes)} delivery(ies)")
 
     def _count(self, outcome: Settle, delay: float | None) -> None:
         metrics = self._options.metrics

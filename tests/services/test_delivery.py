@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import event, text
 
 from bot.core.models import DeliveryMode, Event, Level, SubscriptionMode
+from bot.services import delivery as delivery_module
 from bot.services.delivery import SendFailure
 from bot.store import DeliveryState, Store, SubscriptionKind
 from tests.conftest import admin_sql
@@ -206,6 +207,38 @@ async def test_a_post_sent_during_a_store_outage_is_settled_once_it_ends(
     outage_lines = [r for r in caplog.records if "store unavailable" in r.message]
     assert len(outage_lines) == 1
     assert any("store available again" in r.message for r in caplog.records)
+
+
+async def test_an_outcome_the_store_refuses_holds_no_other_back(
+    rig: Rig, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    for channel in (1, 2, 3):
+        await rig.subscribe(channel, "jfk8")
+    rig.write(jfk8("counting", 20, 15))
+    await rig.poll()
+    real_apply = delivery_module.apply
+
+    async def refusing(uow, outcome, holder, now):  # type: ignore[no-untyped-def]
+        if outcome.outgoing.target == "channel:2":
+            raise ValueError("a value the store refuses")
+        return await real_apply(uow, outcome, holder, now)
+
+    monkeypatch.setattr(delivery_module, "apply", refusing)
+    with caplog.at_level(logging.ERROR):
+        assert await rig.runtime.worker.run_once() == 3  # settled together: the batch fails
+    states = {}
+    async with rig.store.read() as uow:
+        for outgoing in rig.sender.sent:
+            stored = await uow.deliveries.get(outgoing.delivery.id)
+            assert stored is not None
+            states[outgoing.target] = stored.state
+    assert states == {
+        "channel:1": DeliveryState.SENT,
+        "channel:2": DeliveryState.SENDING,  # its lease expires; sent again, same nonce
+        "channel:3": DeliveryState.SENT,
+    }
+    assert any("channel:2: its outcome could not be recorded" in r.message for r in caplog.records)
+    assert not any("store unavailable" in r.message for r in caplog.records)
 
 
 async def test_retention_zero_prunes_sent_deliveries_at_the_next_run(
