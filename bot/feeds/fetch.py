@@ -14,6 +14,7 @@ import logging
 import socket
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from importlib import metadata
 from pathlib import Path
@@ -300,14 +301,12 @@ async def _read_capped(
     return reader.finish()
 
 
+@dataclass(frozen=True, slots=True)
 class _Known:
     """A body and its sha256 (hex)."""
 
-    __slots__ = ("body", "digest")
-
-    def __init__(self, body: bytes, digest: str) -> None:
-        self.body = body
-        self.digest = digest
+    body: bytes
+    digest: str
 
 
 class _BodyReader:
