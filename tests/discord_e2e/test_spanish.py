@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 from bot.config import SubscriptionSettings
 from bot.render.i18n import LOCALES
 from tests.discord_e2e.conftest import BotRig
-from tests.render.catalogue_util import leaked_english
+from tests.render.catalogue_util import leaked_english, shown_text
 from tests.support.jfk8 import jfk8
 
 pytestmark = pytest.mark.e2e
@@ -40,14 +40,7 @@ async def test_the_synced_commands_carry_their_spanish_localisations(rig: BotRig
 
 def _words_of(message: dict[str, Any]) -> str:
     """What a reader sees of a message: its content and every embed's text."""
-    parts = [message.get("content") or ""]
-    for embed in message.get("embeds") or []:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [(embed.get("author") or {}).get("name") or ""]
-        for item in embed.get("fields") or []:
-            parts += [item["name"], item["value"]]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
+    return shown_text(message.get("content"), message.get("embeds") or [])
 
 
 def _ours(text: str) -> str:

@@ -249,6 +249,18 @@ def leaked_english(text: str, min_length: int = 4) -> set[str]:
     return set(_words(text, min_length)) & english_only_words(min_length)
 
 
+def shown_text(content: object, embeds: Iterable[dict[str, Any]]) -> str:
+    """What a reader sees of a message or reply: its content and every embed's text."""
+    parts = [str(content or "")]
+    for embed in embeds:
+        parts += [embed.get("title") or "", embed.get("description") or ""]
+        parts += [(embed.get("author") or {}).get("name") or ""]
+        for item in embed.get("fields") or []:
+            parts += [item["name"], item["value"]]
+        parts.append((embed.get("footer") or {}).get("text") or "")
+    return "\n".join(parts)
+
+
 def _words(text: str, min_length: int) -> list[str]:
     without_placeholders = re.sub(r"\{[a-z_]+\}", " ", text)
     return [

@@ -38,6 +38,12 @@ FEED_ID = "organizers"
 _OWN_ENV = ("DATABASE_URL", "PORT", "TALLYBOT_SHARD_IDS", "DISCORD_TOKEN")
 
 
+def environment_without(names: tuple[str, ...]) -> dict[str, str]:
+    """This process's environment, less what a child `run` must be given on its own (a
+    DATABASE_URL or PORT of the test runner's would override the child's config)."""
+    return {key: value for key, value in os.environ.items() if key not in names}
+
+
 @dataclass(frozen=True)
 class Fetch:
     """One request the feed server answered: when (time.monotonic()) and for whom."""
@@ -157,7 +163,7 @@ class Replica:
         return self.proc is not None and self.proc.returncode is None
 
     async def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if k not in _OWN_ENV}
+        env = environment_without(_OWN_ENV)
         env |= {"DISCORD_TOKEN": TOKEN, "PYTHONUNBUFFERED": "1"}
         if self.shard_id is not None:
             env["TALLYBOT_SHARD_IDS"] = str(self.shard_id)

@@ -4,14 +4,13 @@ stops at start with exit 1 and says why, instead of running without its web serv
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.replicas.rig import REPO_ROOT
+from tests.replicas.rig import REPO_ROOT, environment_without
 
 pytestmark = pytest.mark.e2e
 
@@ -23,7 +22,7 @@ async def test_a_taken_listen_address_is_exit_1_with_the_reason(tmp_path: Path) 
         port = taken.getsockname()[1]
         config = tmp_path / "config.yaml"
         config.write_text(f"http:\n  listen: 127.0.0.1:{port}\n", encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORT")}
+        env = environment_without(("DATABASE_URL", "PORT"))
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",

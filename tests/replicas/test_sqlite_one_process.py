@@ -4,7 +4,6 @@ dry, exits 2 at start saying so and pointing at PostgreSQL, and the first keeps 
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import time
 from pathlib import Path
@@ -13,14 +12,21 @@ import aiohttp
 import pytest
 
 from tests.discord_double import DiscordDouble
-from tests.replicas.rig import REPO_ROOT, TOKEN, Cluster, Setup, serve_logged_feed
+from tests.replicas.rig import (
+    REPO_ROOT,
+    TOKEN,
+    Cluster,
+    Setup,
+    environment_without,
+    serve_logged_feed,
+)
 from tests.support.jfk8 import jfk8
 
 pytestmark = pytest.mark.e2e
 
 
 async def second_run(config: Path, *extra: str) -> tuple[int, str]:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PORT")}
+    env = environment_without(("DATABASE_URL", "PORT"))
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -38,7 +38,7 @@ from tests.discord.cogs.fakes import (
     run,
     tree,
 )
-from tests.render.catalogue_util import leaked_english
+from tests.render.catalogue_util import leaked_english, shown_text
 
 ES = LOCALES["es"]
 FEED_WORDS = (
@@ -62,14 +62,7 @@ def _ours(text: str) -> str:
 
 def words(answer: Answer) -> str:
     """What a reader sees of an answer: its content and every embed's text."""
-    parts = [str(answer.kwargs.get("content") or "")]
-    for embed in answer.embeds:
-        parts += [embed.get("title") or "", embed.get("description") or ""]
-        parts += [(embed.get("author") or {}).get("name") or ""]
-        for item in embed.get("fields") or []:
-            parts += [item["name"], item["value"]]
-        parts.append((embed.get("footer") or {}).get("text") or "")
-    return "\n".join(parts)
+    return shown_text(answer.kwargs.get("content"), answer.embeds)
 
 
 def spanish(answer: Answer | str) -> None:
